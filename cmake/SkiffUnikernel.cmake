@@ -1,0 +1,1 @@
+# skiff_add_unikernel: being written

@@ -1,0 +1,80 @@
+/* skiff guest ABI: hypercalls (guest-abi.md §5). A hypercall is a 32-bit OUT of the argument
+ * structure's GPA to port SKIFF_HYPERCALL_PIO_BASE + nr. C99, self-contained. */
+#ifndef SKIFF_ABI_HYPERCALL_H
+#define SKIFF_ABI_HYPERCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "static_assert.h"
+
+#define SKIFF_HYPERCALL_PIO_BASE 0x500u
+
+enum skiff_hypercall_nr {
+    SKIFF_HC_WALLTIME = 1,
+    SKIFF_HC_PUTS = 2,
+    SKIFF_HC_POLL = 3,
+    SKIFF_HC_BLOCK_WRITE = 4,
+    SKIFF_HC_BLOCK_READ = 5,
+    SKIFF_HC_NET_WRITE = 6,
+    SKIFF_HC_NET_READ = 7,
+    SKIFF_HC_HALT = 8,
+    SKIFF_HC_MAX = 9 /* one past the last */
+};
+
+#define SKIFF_HYPERCALL_PORT(nr) (SKIFF_HYPERCALL_PIO_BASE + (uint32_t)(nr))
+
+/* Result codes written to `ret` fields; the same values as the guest API. */
+enum skiff_hc_result { SKIFF_HC_OK = 0, SKIFF_HC_AGAIN = 1, SKIFF_HC_EINVAL = 2, SKIFF_HC_EUNSPEC = 3 };
+
+struct skiff_hc_walltime {
+    uint64_t nsecs; /* out: CLOCK_REALTIME, ns since the epoch */
+};
+SKIFF_STATIC_ASSERT(sizeof(struct skiff_hc_walltime) == 8, "WALLTIME is 8 bytes");
+
+struct skiff_hc_puts {
+    uint64_t data; /* GPA */
+    uint64_t len;
+};
+SKIFF_STATIC_ASSERT(sizeof(struct skiff_hc_puts) == 16, "PUTS is 16 bytes");
+
+struct skiff_hc_poll {
+    uint64_t timeout_nsecs; /* in: relative */
+    uint64_t ready_set;     /* out: bit i <=> net handle i readable */
+    int32_t ret;            /* out: number of ready devices */
+    uint32_t pad;
+};
+SKIFF_STATIC_ASSERT(sizeof(struct skiff_hc_poll) == 24, "POLL is 24 bytes");
+SKIFF_STATIC_ASSERT(offsetof(struct skiff_hc_poll, ret) == 16, "POLL ret at 16");
+
+struct skiff_hc_block_io {
+    uint64_t handle;
+    uint64_t offset; /* bytes */
+    uint64_t data;   /* GPA */
+    uint64_t len;
+    int32_t ret; /* out */
+    uint32_t pad;
+};
+SKIFF_STATIC_ASSERT(sizeof(struct skiff_hc_block_io) == 40, "BLOCK_WRITE/READ is 40 bytes");
+SKIFF_STATIC_ASSERT(offsetof(struct skiff_hc_block_io, ret) == 32, "block ret at 32");
+
+struct skiff_hc_net_io {
+    uint64_t handle;
+    uint64_t data; /* GPA */
+    uint64_t len;  /* NET_READ: buffer size in, frame length out */
+    int32_t ret;   /* out */
+    uint32_t pad;
+};
+SKIFF_STATIC_ASSERT(sizeof(struct skiff_hc_net_io) == 32, "NET_WRITE/READ is 32 bytes");
+SKIFF_STATIC_ASSERT(offsetof(struct skiff_hc_net_io, ret) == 24, "net ret at 24");
+
+#define SKIFF_HALT_COOKIE_SIZE 512u
+
+struct skiff_hc_halt {
+    uint64_t cookie; /* GPA of a 512-byte area, or 0 */
+    int32_t exit_status;
+    uint32_t pad;
+};
+SKIFF_STATIC_ASSERT(sizeof(struct skiff_hc_halt) == 16, "HALT is 16 bytes");
+
+#endif

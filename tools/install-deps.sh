@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs every Debian package skiff needs to build, test and run guest tests. Idempotent.
+# Usage: tools/install-deps.sh   (as root, or with sudo available)
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config clang clang-format clang-tidy libfuzzer-14-dev
+  libelf-dev libcli11-dev libgtest-dev libgmock-dev nlohmann-json3-dev libseccomp-dev libbenchmark-dev
+  qemu-system-x86 busybox-static cpio xz-utils iproute2 iputils-ping file
+)
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
