@@ -115,6 +115,10 @@ Manifest load_manifest(const ElfImage& image) {
     if (abi.target != SKIFF_ABI_TARGET_HVT) throw ImageError(image.name() + ": executable is not for the hvt target");
     if (abi.version != SKIFF_ABI_VERSION)
         throw ImageError(image.name() + ": executable requests unsupported ABI version " + std::to_string(abi.version));
+    return find_manifest(image);
+}
+
+Manifest find_manifest(const ElfImage& image) {
     auto payload = find_note(image, SKIFF_NOTE_TYPE_MANIFEST, SKIFF_MANIFEST_NOTE_MAX_DESCSZ,
                              SKIFF_MANIFEST_NOTE_PAYLOAD_OFFSET);
     if (!payload) throw ImageError(image.name() + ": no Solo5 manifest found in executable");

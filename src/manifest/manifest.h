@@ -48,6 +48,9 @@ AbiInfo parse_abi(std::span<const uint8_t> payload);
 
 // Finds and validates both notes of `image`: the ABI note must say hvt, version 2.
 Manifest load_manifest(const ElfImage& image);
+// Finds and validates the manifest note alone, whatever the ABI note says (or if it is absent):
+// for tools that inspect images of any target.
+Manifest find_manifest(const ElfImage& image);
 // Just the ABI note (for skiff-elftool query-abi); throws if absent or malformed.
 AbiInfo load_abi(const ElfImage& image);
 
