@@ -1,1 +1,51 @@
-# skiff_add_unikernel: being written
+# skiff_add_unikernel(NAME SOURCES src... MANIFEST manifest.json [OUTPUT_DIRECTORY dir])
+#
+# Builds the unikernel NAME.elf (target NAME): generates the manifest note source with
+# `skiff-elftool gen-manifest`, compiles SOURCES and it with the guest flags, and links them with
+# the skiff bindings and linker script. Works in the skiff tree (targets skiff-elftool and
+# skiff-bindings) and after find_package(skiff) (targets skiff::elftool and skiff::bindings).
+include_guard(GLOBAL)
+
+function(skiff_add_unikernel name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "MANIFEST;OUTPUT_DIRECTORY" "SOURCES")
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "skiff_add_unikernel(${name}): unexpected arguments: ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT ARG_SOURCES OR NOT ARG_MANIFEST)
+    message(FATAL_ERROR "skiff_add_unikernel(${name}): SOURCES and MANIFEST are required")
+  endif()
+
+  if(TARGET skiff::elftool)
+    set(elftool skiff::elftool)
+  elseif(TARGET skiff-elftool)
+    set(elftool skiff-elftool)
+  else()
+    message(FATAL_ERROR "skiff_add_unikernel(${name}): no skiff-elftool target (build tools/elftool or find_package(skiff))")
+  endif()
+  if(TARGET skiff::bindings)
+    set(bindings skiff::bindings)
+  else()
+    message(FATAL_ERROR "skiff_add_unikernel(${name}): no skiff::bindings target")
+  endif()
+
+  get_filename_component(manifest_json "${ARG_MANIFEST}" ABSOLUTE)
+  set(manifest_c "${CMAKE_CURRENT_BINARY_DIR}/${name}_manifest.c")
+  add_custom_command(
+    OUTPUT "${manifest_c}"
+    COMMAND ${elftool} gen-manifest "${manifest_json}" "${manifest_c}"
+    DEPENDS "${manifest_json}" ${elftool}
+    COMMENT "Generating the manifest of ${name}"
+    VERBATIM)
+
+  add_executable(${name} ${ARG_SOURCES} "${manifest_c}")
+  set_target_properties(${name} PROPERTIES
+    OUTPUT_NAME "${name}.elf"
+    SUFFIX ""
+    POSITION_INDEPENDENT_CODE OFF
+    C_STANDARD 99
+    C_EXTENSIONS ON)
+  if(ARG_OUTPUT_DIRECTORY)
+    set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
+  endif()
+  target_link_libraries(${name} PRIVATE ${bindings})
+endfunction()

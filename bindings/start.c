@@ -1,0 +1,109 @@
+/* Entry point: the tender starts the guest here in long mode with the boot info address in RDI
+ * and a stack at the top of memory (guest-abi.md §4.4, §7). Also carries the ABI note and the
+ * PT_INTERP string, so every linked guest gets both (start.o is always linked: skiff.lds names
+ * _start with EXTERN). */
+#include <stdint.h>
+
+#include "bindings.h"
+#include "skiff/abi/note.h"
+
+/* The ABI note: hvt target, ABI version 2; the linker script gives it its own PT_NOTE. */
+__attribute__((section(".note.solo5.abi"), aligned(4), used))
+const struct skiff_abi_note skiff_abi_note = {
+    .h = {
+        .n_namesz = SKIFF_NOTE_NAMESZ,
+        .n_descsz = sizeof(struct skiff_abi_info),
+        .n_type = SKIFF_NOTE_TYPE_ABI,
+        .n_name = SKIFF_NOTE_NAME,
+    },
+    .payload = {.abi_target = SKIFF_ABI_TARGET_HVT, .abi_version = SKIFF_ABI_VERSION},
+};
+
+/* A PT_INTERP naming a path that does not exist, so the host kernel refuses to exec the image. */
+__attribute__((section(".interp"), used)) const char skiff_interp[] = "/nonexistent/skiff/";
+
+/* Read by code compiled with -fstack-protector -mstack-protector-guard=global. Initialised
+ * data (so .data is never empty); re-seeded from the TSC at boot. */
+uintptr_t __stack_chk_guard = 0x00000aff0a0d0000ull;
+
+const struct skiff_boot_info *skiff_boot_info;
+
+extern char _sbss[], _ebss[], _end[]; /* from skiff.lds */
+
+#define MIN_HEAP_SIZE (512u * 1024u)
+#define IA32_FS_BASE 0xC0000100u
+
+static inline uint64_t read_tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void write_msr(uint32_t msr, uint64_t value)
+{
+    __asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
+/* Library options that may lead the command line (Solo5 spelling accepted for compatibility).
+ * The library prints no banner, so they only need to be hidden from the application. */
+static int is_library_option(const char *word, size_t len)
+{
+    static const char *const prefixes[] = {"--solo5:", "--skiff:"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t plen = strlen(prefixes[i]);
+        if (len > plen) {
+            size_t j = 0;
+            while (j < plen && word[j] == prefixes[i][j])
+                j++;
+            if (j == plen)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *strip_library_options(const char *cmdline)
+{
+    for (;;) {
+        while (*cmdline == ' ')
+            cmdline++;
+        size_t len = 0;
+        while (cmdline[len] != '\0' && cmdline[len] != ' ')
+            len++;
+        if (len == 0 || !is_library_option(cmdline, len))
+            return cmdline;
+        cmdline += len;
+    }
+}
+
+static void die(const char *msg)
+{
+    skiff_console_write(msg, strlen(msg));
+    skiff_abort();
+}
+
+__attribute__((noreturn, noinline)) static void start_app(const struct skiff_boot_info *bi)
+{
+    struct skiff_start_info si;
+    uintptr_t heap_start = ((uintptr_t)_end + SKIFF_PAGE_SIZE - 1) & ~(uintptr_t)(SKIFF_PAGE_SIZE - 1);
+    if (heap_start + MIN_HEAP_SIZE > bi->mem_size)
+        die("skiff bindings: ABORT: not enough memory for the heap\n");
+    si.cmdline = strip_library_options((const char *)(uintptr_t)bi->cmdline);
+    si.heap_start = heap_start;
+    si.heap_size = bi->mem_size - heap_start;
+    skiff_clock_init(bi->cpu_cycle_freq);
+    skiff_exit(skiff_app_main(&si));
+}
+
+__attribute__((noreturn, used)) void _start(const struct skiff_boot_info *bi)
+{
+    /* Fresh guest memory is zero already; clearing BSS keeps images honest under any loader. */
+    memset(_sbss, 0, (size_t)(_ebss - _sbss));
+    /* Keep a zero byte in the guard so string overflows cannot reproduce it. */
+    __stack_chk_guard = read_tsc() & ~(uintptr_t)0xff00;
+    /* Any TLS access before the application sets a base faults in the unmapped zero page. */
+    write_msr(IA32_FS_BASE, 0);
+    skiff_boot_info = bi;
+    start_app(bi);
+}
