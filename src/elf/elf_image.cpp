@@ -6,6 +6,7 @@
 #include <bit>
 #include <fstream>
 #include <memory>
+#include <utility>
 
 #include "common/error.h"
 #include "skiff/abi/boot.h"
@@ -46,6 +47,24 @@ ElfImage ElfImage::from_bytes(std::string display_name, std::vector<uint8_t> byt
     image.bytes_ = std::move(bytes);
     image.parse();
     return image;
+}
+
+ElfImage::ElfImage(const ElfImage& other)
+    : name_(other.name_), bytes_(other.bytes_), entry_(other.entry_), segments_(other.segments_), notes_(other.notes_) {
+    rebase_notes(other.bytes_.data());
+}
+
+ElfImage& ElfImage::operator=(const ElfImage& other) {
+    if (this != &other) {
+        ElfImage copy(other);
+        *this = std::move(copy);
+    }
+    return *this;
+}
+
+void ElfImage::rebase_notes(const uint8_t* old_base) {
+    for (ElfNote& note : notes_)
+        note.desc = std::span<const uint8_t>(bytes_.data() + (note.desc.data() - old_base), note.desc.size());
 }
 
 std::span<const uint8_t> ElfImage::file_range(uint64_t offset, uint64_t len) const {

@@ -67,8 +67,16 @@ class ElfImage {
     // ImageError saying which segment does not fit and why.
     LoadPlan plan(uint64_t mem_size) const;
 
+    // Copies re-point each note's desc into the copy's own bytes; moves keep the buffer.
+    ElfImage(const ElfImage& other);
+    ElfImage& operator=(const ElfImage& other);
+    ElfImage(ElfImage&&) noexcept = default;
+    ElfImage& operator=(ElfImage&&) noexcept = default;
+    ~ElfImage() = default;
+
   private:
     ElfImage() = default;
+    void rebase_notes(const uint8_t* old_base);
     void parse();
 
     std::string name_;
