@@ -1,0 +1,58 @@
+#include "hypercall/run_loop.h"
+
+#include <cstdio>
+
+#include "common/error.h"
+
+namespace skiff {
+namespace {
+
+std::string hex(uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+[[noreturn]] void guest_fault(Vcpu& vcpu, const std::string& what) {
+    throw GuestFault("guest fault: " + what + ": " + describe(vcpu.registers()));
+}
+
+// The HALT hypercall: the cookie, if any, must be a valid 512-byte area (guest-abi.md §5.9).
+int halt_status(const GuestMemory& mem, uint64_t arg_gpa) {
+    const auto halt = mem.read<skiff_hc_halt>(arg_gpa);
+    if (halt.cookie != 0) mem.translate(halt.cookie, SKIFF_HALT_COOKIE_SIZE);
+    return halt.exit_status & 0xFF;
+}
+
+}  // namespace
+
+int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table) {
+    for (;;) {
+        const VcpuExit exit = vcpu.run();
+        switch (exit.kind) {
+        case VcpuExit::Kind::Io: {
+            const uint32_t nr = exit.port - SKIFF_HYPERCALL_PIO_BASE;
+            if (!exit.out || exit.size != 4 || exit.port < SKIFF_HYPERCALL_PIO_BASE || nr >= SKIFF_HC_MAX)
+                guest_fault(vcpu, "invalid port access: port=" + hex(exit.port));
+            const HypercallHandler* handler = nr == SKIFF_HC_HALT ? nullptr : table.find(nr);
+            if (nr != SKIFF_HC_HALT && !handler)
+                guest_fault(vcpu, "invalid hypercall " + std::to_string(nr) + " (not served by any enabled module)");
+            try {
+                if (!handler) return halt_status(mem, exit.value);
+                (*handler)(exit.value);
+            } catch (const GuestFault& fault) {
+                guest_fault(vcpu, std::string("hypercall ") + hypercall_name(nr) + ": " + fault.what());
+            }
+            break;
+        }
+        case VcpuExit::Kind::MemoryFault: guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
+        case VcpuExit::Kind::Shutdown: guest_fault(vcpu, "triple fault (unhandled exception in the guest)");
+        case VcpuExit::Kind::Halt: guest_fault(vcpu, "guest executed HLT with interrupts off");
+        case VcpuExit::Kind::FailEntry: throw HostError("KVM: entry failure: hardware reason " + hex(exit.detail));
+        case VcpuExit::Kind::InternalError: guest_fault(vcpu, "KVM internal error, suberror " + std::to_string(exit.detail));
+        case VcpuExit::Kind::Other: guest_fault(vcpu, "unhandled exit reason " + std::to_string(exit.detail));
+        }
+    }
+}
+
+}  // namespace skiff

@@ -1,0 +1,32 @@
+// Everything written into guest memory before the first instruction: the image, the GDT, the page
+// tables, boot info, the manifest copy and the command line (guest-abi.md §1.2, §3, §4.2).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "elf/elf_image.h"
+#include "memory/guest_memory.h"
+#include "skiff/abi/manifest.h"
+
+namespace skiff {
+
+// --mem=MiB → bytes: rounded down to 2 MiB (0 becomes 2 MiB); over 4 GiB is a UsageError.
+uint64_t guest_memory_size(uint64_t mib);
+
+struct BootParams {
+    uint64_t kernel_end;
+    uint64_t tsc_hz;
+    std::string cmdline;
+    std::span<const skiff_manifest_entry> manifest;  // host fields filled in
+};
+
+// Copies the segments of `plan` into `mem` and applies their host protection.
+void load_image(GuestMemory& mem, const ElfImage& image, const LoadPlan& plan);
+
+// Writes GDT, page tables, boot info, manifest copy and command line, and makes low memory
+// read-only for hypercall output (the guest cannot write it either).
+void write_boot_state(GuestMemory& mem, const LoadPlan& plan, const BootParams& params);
+
+}  // namespace skiff

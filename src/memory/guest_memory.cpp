@@ -1,0 +1,81 @@
+#include "memory/guest_memory.h"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <sstream>
+#include <utility>
+
+#include "common/error.h"
+
+namespace skiff {
+namespace {
+
+std::string hex(uint64_t v) {
+    std::ostringstream s;
+    s << "0x" << std::hex << v;
+    return s.str();
+}
+
+[[noreturn]] void invalid_access(uint64_t gpa, uint64_t len, const char* why) {
+    throw GuestFault("invalid guest access: gpa=" + hex(gpa) + ", len=" + std::to_string(len) + " (" + why + ")");
+}
+
+}  // namespace
+
+GuestMemory::GuestMemory(uint64_t size) : size_(size) {
+    // MAP_NORESERVE: a 4 GiB guest costs only the pages it touches.
+    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw UsageError(errno_message("cannot map " + std::to_string(size >> 20) + " MiB of guest memory", errno));
+    base_ = static_cast<uint8_t*>(p);
+}
+
+GuestMemory::~GuestMemory() {
+    if (base_) munmap(base_, size_);
+}
+
+GuestMemory::GuestMemory(GuestMemory&& other) noexcept
+    : base_(std::exchange(other.base_, nullptr)), size_(std::exchange(other.size_, 0)), readonly_(std::move(other.readonly_)), noaccess_(std::move(other.noaccess_)) {}
+
+std::span<const uint8_t> GuestMemory::translate(uint64_t gpa, uint64_t len) const {
+    uint64_t end = 0;
+    if (gpa > size_ || __builtin_add_overflow(gpa, len, &end)) invalid_access(gpa, len, "outside guest memory");
+    if (end > size_) invalid_access(gpa, len, "outside guest memory");
+    if (overlaps(noaccess_, gpa, len)) invalid_access(gpa, len, "not accessible to the guest");
+    return {base_ + gpa, len};
+}
+
+std::span<uint8_t> GuestMemory::translate_writable(uint64_t gpa, uint64_t len) {
+    translate(gpa, len);
+    if (overlaps(readonly_, gpa, len)) invalid_access(gpa, len, "read-only for the guest");
+    return {base_ + gpa, len};
+}
+
+std::span<uint8_t> GuestMemory::setup_span(uint64_t gpa, uint64_t len) {
+    uint64_t end = 0;
+    if (gpa > size_ || __builtin_add_overflow(gpa, len, &end) || end > size_) invalid_access(gpa, len, "outside guest memory");
+    return {base_ + gpa, len};
+}
+
+bool GuestMemory::overlaps(const std::vector<Range>& ranges, uint64_t gpa, uint64_t len) {
+    for (const Range& r : ranges)
+        if (gpa < r.end && gpa + len > r.start) return true;
+    return false;
+}
+
+void GuestMemory::protect_readonly(uint64_t start, uint64_t end, bool host_too) {
+    translate(start, end - start);
+    readonly_.push_back(Range{start, end});
+    if (host_too && mprotect(base_ + start, end - start, PROT_READ) != 0)
+        throw UsageError(errno_message("cannot protect guest memory", errno));
+}
+
+void GuestMemory::protect_none(uint64_t start, uint64_t end) {
+    translate(start, end - start);
+    readonly_.push_back(Range{start, end});
+    noaccess_.push_back(Range{start, end});
+    if (mprotect(base_ + start, end - start, PROT_NONE) != 0)
+        throw UsageError(errno_message("cannot protect guest memory", errno));
+}
+
+}  // namespace skiff

@@ -1,0 +1,73 @@
+// Guest physical memory: one anonymous mapping at GPA 0. Every guest address the tender touches goes
+// through translate(), which bounds-checks with overflow-safe arithmetic; nothing else does pointer math
+// on guest addresses.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+namespace skiff {
+
+class GuestMemory {
+  public:
+    // Maps `size` bytes (a multiple of 2 MiB) of zero-filled memory, lazily: nothing is pre-faulted.
+    explicit GuestMemory(uint64_t size);
+    ~GuestMemory();
+    GuestMemory(GuestMemory&& other) noexcept;
+    GuestMemory& operator=(GuestMemory&&) = delete;
+    GuestMemory(const GuestMemory&) = delete;
+    GuestMemory& operator=(const GuestMemory&) = delete;
+
+    uint64_t size() const { return size_; }
+    // The host address of GPA 0, for registering the memory slot with KVM only.
+    void* host_base() const { return base_; }
+
+    // The bytes [gpa, gpa + len), or GuestFault "invalid guest access: gpa=..., len=...".
+    std::span<const uint8_t> translate(uint64_t gpa, uint64_t len) const;
+    // Like translate(), but also refuses ranges the guest itself cannot write (see protect_readonly()).
+    std::span<uint8_t> translate_writable(uint64_t gpa, uint64_t len);
+
+    template <typename T>
+    T read(uint64_t gpa) const {
+        static_assert(std::is_trivially_copyable_v<T>);
+        T value;
+        std::memcpy(&value, translate(gpa, sizeof(T)).data(), sizeof(T));
+        return value;
+    }
+    template <typename T>
+    void write(uint64_t gpa, const T& value) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        std::memcpy(translate_writable(gpa, sizeof(T)).data(), &value, sizeof(T));
+    }
+
+    // Set-up access, before the guest runs: ignores guest write protection.
+    std::span<uint8_t> setup_span(uint64_t gpa, uint64_t len);
+    template <typename T>
+    void write_setup(uint64_t gpa, const T& value) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        std::memcpy(setup_span(gpa, sizeof(T)).data(), &value, sizeof(T));
+    }
+
+    // Marks [start, end) read-only for hypercall output; `host_too` also drops host write access,
+    // which KVM mirrors into its second-level page tables (guest-abi.md §1.3).
+    void protect_readonly(uint64_t start, uint64_t end, bool host_too);
+    // Removes all access to [start, end) on the host (segments with no permission at all).
+    void protect_none(uint64_t start, uint64_t end);
+
+  private:
+    struct Range {
+        uint64_t start;
+        uint64_t end;
+    };
+    static bool overlaps(const std::vector<Range>& ranges, uint64_t gpa, uint64_t len);
+
+    uint8_t* base_ = nullptr;
+    uint64_t size_ = 0;
+    std::vector<Range> readonly_;  // the guest cannot write these (text, rodata, low memory)
+    std::vector<Range> noaccess_;  // the host cannot even read these
+};
+
+}  // namespace skiff
