@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 #include "common/error.h"
@@ -14,6 +15,16 @@ namespace skiff {
 namespace {
 
 constexpr int kKvmApiVersion = 12;
+
+// In C++ the kernel header's flexible-array macro moves kvm_cpuid2's entries to offset 12 (and its
+// ioctl numbers with it), so the buffer and the ioctls are spelled with the kernel's real layout:
+// {u32 nent; u32 padding; kvm_cpuid_entry2 entries[];}.
+struct CpuidHeader {
+    uint32_t nent;
+    uint32_t padding;
+};
+constexpr unsigned long kGetSupportedCpuid = _IOC(_IOC_READ | _IOC_WRITE, KVMIO, 0x05, sizeof(CpuidHeader));
+constexpr unsigned long kSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, sizeof(CpuidHeader));
 
 // Set-up failures are the operator's problem (no KVM, no permission); failures under a running guest are not.
 [[noreturn]] void setup_failed(const char* what) { throw UsageError(errno_message(std::string("KVM: ") + what, errno)); }
@@ -51,10 +62,10 @@ int Kvm::vcpu_mmap_size() const {
 
 std::vector<uint8_t> Kvm::supported_cpuid() const {
     for (uint32_t n = 128;; n *= 2) {
-        std::vector<uint8_t> buf(sizeof(kvm_cpuid2) + n * sizeof(kvm_cpuid_entry2));
-        auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buf.data());
-        cpuid->nent = n;
-        if (ioctl(fd(), KVM_GET_SUPPORTED_CPUID, cpuid) == 0) return buf;
+        std::vector<uint8_t> buf(sizeof(CpuidHeader) + n * sizeof(kvm_cpuid_entry2));
+        const CpuidHeader header{n, 0};
+        std::memcpy(buf.data(), &header, sizeof header);
+        if (ioctl(fd(), kGetSupportedCpuid, buf.data()) == 0) return buf;
         if (errno != E2BIG || n >= 4096) setup_failed("KVM_GET_SUPPORTED_CPUID");
     }
 }
@@ -119,7 +130,7 @@ void KvmVcpu::enter_long_mode(const LongModeEntry& entry) {
 }
 
 void KvmVcpu::set_cpuid(const std::vector<uint8_t>& cpuid) {
-    if (ioctl(fd(), KVM_SET_CPUID2, cpuid.data()) != 0) setup_failed("KVM_SET_CPUID2");
+    if (ioctl(fd(), kSetCpuid2, cpuid.data()) != 0) setup_failed("KVM_SET_CPUID2");
 }
 
 uint64_t KvmVcpu::tsc_hz() {
