@@ -1,0 +1,177 @@
+// skiff-test: runs guest tests described by an expectations file under skiff, on this host's KVM
+// or inside an emulated KVM host, and reports them for humans (and JUnit XML for CI).
+#include "child_process.h"
+#include "emulated_backend.h"
+#include "host_backend.h"
+#include "kvm_probe.h"
+#include "report.h"
+#include "spec.h"
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#ifndef SKIFF_TEST_BUILD_TREE_SKIFF
+#define SKIFF_TEST_BUILD_TREE_SKIFF ""
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace skiff::test;
+
+constexpr int exit_usage = 2;
+constexpr int exit_no_backend = 77;  // ctest's SKIP_RETURN_CODE
+
+struct Options {
+    std::string kvm = "auto";
+    std::string skiff;
+    std::string image_dir;
+    std::string junit;
+    std::string filter;
+    bool verbose = false;
+    bool emit_markers = false;  // inside the emulated host: results as console markers only
+    std::string file;
+};
+
+// --skiff, else skiff next to skiff-test, else the one this build tree made, else PATH.
+std::optional<std::string> resolve_skiff(const Options& options) {
+    if (!options.skiff.empty()) return find_program(options.skiff.find('/') == std::string::npos
+                                                        ? "./" + options.skiff : options.skiff);
+    fs::path beside = fs::read_symlink("/proc/self/exe").parent_path() / "skiff";
+    if (::access(beside.c_str(), X_OK) == 0) return beside.string();
+    std::string built = SKIFF_TEST_BUILD_TREE_SKIFF;
+    if (!built.empty() && ::access(built.c_str(), X_OK) == 0) return built;
+    return find_program("skiff");
+}
+
+enum class Backend { host, emulated, none };
+
+struct Choice {
+    Backend backend = Backend::none;
+    std::string line;  // the "backend: ..." line, saying why
+    EmulatedAvailability emulated;
+};
+
+Choice choose_backend(const std::string& wanted) {
+    Choice choice;
+    KvmProbe host = wanted == "emulated" ? KvmProbe{false, "not tried (--kvm=emulated)"} : probe_host_kvm();
+    if (host.works) {
+        choice.backend = Backend::host;
+        choice.line = "host KVM (" + host.why + ")";
+        return choice;
+    }
+    if (wanted == "host") {
+        choice.line = "none (--kvm=host, but " + host.why + ")";
+        return choice;
+    }
+    choice.emulated = probe_emulated();
+    std::string reason = wanted == "emulated" ? "forced with --kvm=emulated" : "no usable /dev/kvm here: " + host.why;
+    if (choice.emulated.available) {
+        choice.backend = Backend::emulated;
+        choice.line = "emulated KVM (QEMU TCG + nested kvm_amd; " + reason + ")";
+    } else {
+        choice.line = "none (" + reason + "; emulated KVM unavailable: " + choice.emulated.why + ")";
+    }
+    return choice;
+}
+
+int run(const Options& options) {
+    Suite suite = load_suite(options.file);
+    if (!options.filter.empty()) suite = filter_suite(suite, options.filter);
+    auto skiff = resolve_skiff(options);
+    if (!skiff) {
+        std::fprintf(stderr, "skiff-test: %s\n",
+                     options.skiff.empty() ? "cannot find skiff next to skiff-test or on PATH (use --skiff PATH)"
+                                           : (options.skiff + ": not an executable file (--skiff)").c_str());
+        return exit_usage;
+    }
+    fs::path image_dir = options.image_dir.empty() ? fs::absolute(options.file).parent_path()
+                                                   : fs::absolute(options.image_dir);
+
+    std::vector<TestResult> results;
+    const auto start = std::chrono::steady_clock::now();
+    auto report = [&](const TestResult& result) {
+        results.push_back(result);
+        std::string text = options.emit_markers ? encode_result_marker(result) + "\n"
+                                                : progress_text(result, options.verbose);
+        std::fputs(text.c_str(), stdout);
+        std::fflush(stdout);
+    };
+
+    Choice choice = choose_backend(options.kvm);
+    if (!options.emit_markers) std::printf("skiff-test: backend: %s\n", choice.line.c_str());
+    std::fflush(stdout);
+    bool no_backend = choice.backend == Backend::none;
+    std::string skip_reason = "no KVM backend: " + choice.line;
+    if (choice.backend == Backend::host) {
+        for (const auto& test : suite.tests) report(run_on_host(test, HostSettings{*skiff, image_dir}));
+    } else if (choice.backend == Backend::emulated) {
+        EmulatedRun run = run_emulated(suite, EmulatedSettings{*skiff, image_dir, options.verbose}, choice.emulated,
+                                       report);
+        if (!run.backend_worked) {
+            no_backend = true;
+            skip_reason = "no KVM backend: " + run.why;
+            std::printf("skiff-test: backend: none (%s)\n", run.why.c_str());
+        }
+    }
+    if (no_backend) {
+        std::set<std::string> done;
+        for (const auto& result : results) done.insert(result.name);
+        for (const auto& test : suite.tests)
+            if (!done.count(test.name)) report(skipped(test.name, skip_reason));
+    }
+
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    Tally counts = tally(results);
+    if (!options.emit_markers) std::printf("%s\n", summary_line(counts).c_str());
+    if (!options.junit.empty()) {
+        std::ofstream out(options.junit, std::ios::binary | std::ios::trunc);
+        out << junit_xml(results, "skiff-test", seconds);
+        if (!out.flush()) {
+            std::fprintf(stderr, "skiff-test: %s: cannot write the JUnit report\n", options.junit.c_str());
+            return exit_usage;
+        }
+    }
+    if (counts.failed > 0) return 1;
+    if (no_backend && counts.passed == 0 && !suite.tests.empty()) return exit_no_backend;
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    CLI::App app{"skiff-test: run unikernel tests under skiff, on host KVM or an emulated KVM host"};
+    app.add_option("--kvm", options.kvm, "auto: host KVM if it works, else emulated; host; emulated")
+        ->check(CLI::IsMember({"auto", "host", "emulated"}))
+        ->capture_default_str();
+    app.add_option("--skiff", options.skiff, "the tender (default: next to skiff-test, else on PATH)");
+    app.add_option("--image-dir", options.image_dir, "images are relative to this (default: the file's directory)");
+    app.add_option("--junit", options.junit, "write a JUnit XML report here");
+    app.add_option("--filter", options.filter, "run only tests whose name matches this regex");
+    app.add_flag("-v,--verbose", options.verbose, "show every guest's output");
+    app.add_flag("--emit-markers", options.emit_markers, "")->group("");  // used inside the emulated host
+    app.add_option("file", options.file, "the expectations file (JSON)")->required();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "skiff-test: %s\n", e.what());
+        return exit_usage;
+    }
+    try {
+        return run(options);
+    } catch (const SpecError& e) {
+        std::fprintf(stderr, "skiff-test: %s\n", e.what());
+        return exit_usage;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "skiff-test: %s\n", e.what());
+        return exit_usage;
+    }
+}

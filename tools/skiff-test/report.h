@@ -1,0 +1,30 @@
+// Reporting results: progress lines and the summary on the console, JUnit XML for CI.
+#pragma once
+
+#include "result.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace skiff::test {
+
+struct Tally {
+    int passed = 0, failed = 0, skipped = 0;
+};
+Tally tally(const std::vector<TestResult>& results);
+
+// "N passed, N failed, N skipped"
+std::string summary_line(const Tally& counts);
+
+// "[ OK ] name (0.12 s)", "[FAIL] name: reason" + the diff, "[SKIP] name: reason";
+// with `verbose`, the guest's output follows every result.
+std::string progress_text(const TestResult& result, bool verbose);
+
+// A JUnit XML document (one testsuite) for `results`.
+std::string junit_xml(const std::vector<TestResult>& results, const std::string& suite_name, double seconds);
+
+// Text made safe for XML character data and attribute values.
+std::string xml_escape(std::string_view text);
+
+}  // namespace skiff::test

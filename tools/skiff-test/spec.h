@@ -1,0 +1,73 @@
+// The expectations file: a list of guest tests and what each must show. Parsed strictly: unknown
+// keys and wrong types are errors naming the file, the test and the field.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace skiff::test {
+
+// One line for the user: "<file>: tests[1] (\"hello\"): exit_code: must be an integer 0..255".
+class SpecError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct DiskSpec {
+    std::string name;
+    std::uint64_t size = 0;
+    std::optional<std::uint32_t> sector_size;
+};
+
+struct NicSpec {
+    std::string name;
+    std::optional<std::string> host_ip;  // "a.b.c.d/prefix", validated
+    std::optional<int> mtu;
+};
+
+struct TestSpec {
+    std::string name;
+    std::string image;
+    std::vector<std::string> skiff_args;
+    std::vector<std::string> guest_args;
+    int exit_code = 0;
+    std::vector<std::string> output;     // ECMAScript regexes that must each match somewhere
+    std::vector<std::string> no_output;  // ECMAScript regexes none of which may match
+    double timeout_s = 30;
+    std::vector<DiskSpec> disks;
+    std::vector<NicSpec> nics;
+    bool bridge_nics = false;
+    std::optional<std::string> host_command;
+    std::vector<std::string> requirements;  // the file's "requires" (a C++20 keyword)
+    nlohmann::json source;                  // the test's object as written, for re-emitting it
+};
+
+struct Suite {
+    std::vector<TestSpec> tests;
+};
+
+// Capabilities a test may list in "requires".
+inline const std::vector<std::string> known_requirements = {"net", "bridge"};
+
+// Parses the file's text; `origin` names it in errors. Comments (// and /* */) are allowed.
+Suite parse_suite(std::string_view text, const std::string& origin);
+Suite load_suite(const std::filesystem::path& file);
+
+// Keeps the tests whose name matches `pattern` (ECMAScript, searched anywhere in the name).
+Suite filter_suite(const Suite& suite, const std::string& pattern);
+
+// The address and prefix length of "a.b.c.d/n"; nullopt when malformed.
+struct Ipv4Prefix {
+    std::uint32_t address = 0;  // host byte order
+    int prefix = 0;
+};
+std::optional<Ipv4Prefix> parse_ipv4_prefix(std::string_view text);
+
+}  // namespace skiff::test
