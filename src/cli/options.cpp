@@ -78,6 +78,7 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
             flags[o.flag] = true;
             app.add_option("--" + o.flag, values[o.flag], o.help + " (--" + o.flag + ":NAME=" + o.metavar + ")")
                 ->type_name("NAME=" + o.metavar)
+                ->allow_extra_args(false)
                 ->group(std::string(m->name()) + " module");
         }
     app.prefix_command();

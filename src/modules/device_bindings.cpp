@@ -61,11 +61,11 @@ std::vector<ModuleBindings> bind_devices(const std::string& image, const Manifes
 
     for (const Device& d : manifest.devices) {
         DeviceModule* m = module_of(modules, d.type);
-        const std::string& flag = m->options().front().flag;
+        const OptionSpec primary = m->options().front();
         DeviceBinding& b = binding_for(m, d);
-        if (!b.value(flag))
-            throw UsageError(image + " declares " + kind(d.type) + " device '" + d.name + "' but no --" + flag + ":" + d.name +
-                             "=" + m->options().front().metavar + " was given");
+        if (!b.value(primary.flag))
+            throw UsageError(image + " declares " + kind(d.type) + " device '" + d.name + "' but no --" + primary.flag + ":" +
+                             d.name + "=" + primary.metavar + " was given");
         m->check(b);
     }
     return result;
