@@ -137,8 +137,8 @@ EmulatedRun run_emulated(const Suite& suite, const EmulatedSettings& settings, c
         } else {
             console_tail.push_back(line);
             if (console_tail.size() > console_tail_lines) console_tail.pop_front();
-            // After the ready marker only the runner inside speaks; anything else is news.
-            if (ready && !line.empty()) std::fprintf(stderr, "skiff-test: emulated host: %s\n", line.c_str());
+            // Between the markers only the runner inside speaks; anything else is news.
+            if (ready && !inner_status && !line.empty()) std::fprintf(stderr, "skiff-test: emulated host: %s\n", line.c_str());
         }
         std::fflush(stdout);
     };
