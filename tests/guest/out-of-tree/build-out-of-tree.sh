@@ -1,0 +1,39 @@
+#!/bin/sh
+# Usage: build-out-of-tree.sh SKIFF_BUILD_DIR WORK_DIR CMAKE SOURCE_DIR
+# Installs the skiff build into WORK_DIR/prefix, then builds SOURCE_DIR's hello unikernel with
+# pkg-config + make and with find_package(skiff), and checks each image's manifest and ABI note.
+set -eu
+build=$1 work=$2 cmake=$3 src=$4
+rm -rf "$work"
+mkdir -p "$work/make" "$work/cmake-build"
+prefix=$work/prefix
+
+"$cmake" --install "$build" --prefix "$prefix" >"$work/install.log"
+PATH=$prefix/bin:$PATH
+for dir in lib lib64 lib/x86_64-linux-gnu; do
+    [ -d "$prefix/$dir/pkgconfig" ] && PKG_CONFIG_PATH=$prefix/$dir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+done
+export PATH PKG_CONFIG_PATH
+
+expected='{"type":"solo5.manifest","version":1,"devices":[{"name":"service","type":"NET_BASIC"},{"name":"storage","type":"BLOCK_BASIC"}]}'
+check_image() {
+    image=$1
+    [ -f "$image" ] || { echo "FAIL: $image was not built"; exit 1; }
+    got=$(skiff-elftool query-manifest "$image" | tr -d ' \n')
+    [ "$got" = "$expected" ] || { echo "FAIL: $image manifest: $got"; exit 1; }
+    abi=$(skiff-elftool query-abi "$image" | tr -d ' \n')
+    [ "$abi" = '{"type":"solo5.abi","target":"hvt","version":2}' ] || { echo "FAIL: $image ABI note: $abi"; exit 1; }
+    if readelf -lW "$image" | grep -q 'LOAD.*RWE'; then
+        echo "FAIL: $image has a writable and executable segment"; exit 1
+    fi
+    echo "ok: $image"
+}
+
+cp "$src/hello.c" "$src/manifest.json" "$src/Makefile" "$work/make/"
+make -s -C "$work/make" >"$work/make.log" 2>&1 || { cat "$work/make.log"; exit 1; }
+check_image "$work/make/hello.elf"
+
+"$cmake" -S "$src" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake.log" 2>&1 ||
+    { cat "$work/cmake.log"; exit 1; }
+"$cmake" --build "$work/cmake-build" >>"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; exit 1; }
+check_image "$work/cmake-build/hello.elf"
