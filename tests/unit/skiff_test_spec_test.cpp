@@ -1,0 +1,147 @@
+// skiff-test's expectations file: what parses, and the one-line error for what does not.
+#include "spec.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+using skiff::test::parse_suite;
+using skiff::test::SpecError;
+
+// The error text parse_suite gives for `text` (empty if it parsed).
+std::string error_for(const std::string& text) {
+    try {
+        parse_suite(text, "t.json");
+    } catch (const SpecError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::string one_test(const std::string& fields) {
+    return R"({"version": 1, "tests": [{"name": "hello", "image": "hello.elf", "exit_code": 0)" + fields + "}]}";
+}
+
+TEST(SkiffTestSpec, ParsesEveryField) {
+    auto suite = parse_suite(R"({
+      "version": 1,
+      // comments are allowed
+      "tests": [{
+        "name": "net", "image": "echo/echo.elf", "skiff_args": ["--mem=32"], "guest_args": ["a", "b"],
+        "exit_code": 7, "output": ["^Hello"], "no_output": ["panic"], "timeout_s": 2.5,
+        "disks": [{"name": "storage", "size": 4194304, "sector_size": 4096}],
+        "nics": [{"name": "service0", "host_ip": "10.0.0.1/24", "mtu": 1400}, {"name": "x"}],
+        "host_command": "ping -c 1 10.0.0.2", "requires": ["net"]
+      }]})",
+                             "t.json");
+    ASSERT_EQ(suite.tests.size(), 1u);
+    const auto& test = suite.tests[0];
+    EXPECT_EQ(test.name, "net");
+    EXPECT_EQ(test.image, "echo/echo.elf");
+    EXPECT_EQ(test.skiff_args, std::vector<std::string>{"--mem=32"});
+    EXPECT_EQ(test.guest_args, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(test.exit_code, 7);
+    EXPECT_EQ(test.output, std::vector<std::string>{"^Hello"});
+    EXPECT_EQ(test.no_output, std::vector<std::string>{"panic"});
+    EXPECT_DOUBLE_EQ(test.timeout_s, 2.5);
+    ASSERT_EQ(test.disks.size(), 1u);
+    EXPECT_EQ(test.disks[0].size, 4194304u);
+    EXPECT_EQ(test.disks[0].sector_size, 4096u);
+    ASSERT_EQ(test.nics.size(), 2u);
+    EXPECT_EQ(test.nics[0].host_ip, "10.0.0.1/24");
+    EXPECT_EQ(test.nics[0].mtu, 1400);
+    EXPECT_FALSE(test.nics[1].host_ip.has_value());
+    EXPECT_EQ(test.host_command, "ping -c 1 10.0.0.2");
+    EXPECT_EQ(test.requirements, std::vector<std::string>{"net"});
+    EXPECT_EQ(test.source["image"], "echo/echo.elf");
+}
+
+TEST(SkiffTestSpec, AppliesDefaults) {
+    auto test = parse_suite(one_test(""), "t.json").tests.at(0);
+    EXPECT_DOUBLE_EQ(test.timeout_s, 30);
+    EXPECT_TRUE(test.output.empty());
+    EXPECT_FALSE(test.bridge_nics);
+    EXPECT_FALSE(test.host_command.has_value());
+}
+
+TEST(SkiffTestSpec, RejectsUnknownKeysByName) {
+    EXPECT_EQ(error_for(one_test(R"(, "outptu": ["x"])")), "t.json: tests[0] (\"hello\"): unknown key \"outptu\"");
+    EXPECT_EQ(error_for(R"({"version": 1, "tests": [], "extra": 1})"), "t.json: unknown key \"extra\"");
+    EXPECT_EQ(error_for(one_test(R"(, "disks": [{"name": "d", "size": 1, "sectors": 2}])")),
+              "t.json: tests[0] (\"hello\"): disks[0]: unknown key \"sectors\"");
+}
+
+TEST(SkiffTestSpec, RejectsWrongTypes) {
+    EXPECT_EQ(error_for(R"({"version": 1, "tests": [{"name": "h", "image": "h.elf", "exit_code": "0"}]})"),
+              "t.json: tests[0] (\"h\"): exit_code: must be an integer 0..255");
+    EXPECT_EQ(error_for(one_test(R"(, "output": "Hello")")),
+              "t.json: tests[0] (\"hello\"): output: must be an array of strings");
+    EXPECT_EQ(error_for(one_test(R"(, "timeout_s": 0)")),
+              "t.json: tests[0] (\"hello\"): timeout_s: must be a number of seconds, above 0 and at most 86400");
+    EXPECT_EQ(error_for(one_test(R"(, "bridge_nics": 1)")),
+              "t.json: tests[0] (\"hello\"): bridge_nics: must be true or false");
+    EXPECT_EQ(error_for(R"({"version": 1, "tests": {}})"), "t.json: tests: must be an array of objects");
+    EXPECT_EQ(error_for(R"({"version": 1, "tests": [3]})"), "t.json: tests[0]: must be an object");
+}
+
+TEST(SkiffTestSpec, RejectsMissingRequiredFields) {
+    EXPECT_EQ(error_for(R"({"version": 1, "tests": [{"name": "h", "image": "h.elf"}]})"),
+              "t.json: tests[0] (\"h\"): exit_code: missing (required)");
+    EXPECT_EQ(error_for(R"({"tests": []})"), "t.json: version: missing (required)");
+    EXPECT_EQ(error_for(R"({"version": 2, "tests": []})"),
+              "t.json: version: unsupported version 2 (this skiff-test reads 1)");
+}
+
+TEST(SkiffTestSpec, RejectsBadValues) {
+    EXPECT_EQ(error_for(one_test(R"(, "output": ["(unclosed"])")).rfind(
+                  "t.json: tests[0] (\"hello\"): output: invalid regex \"(unclosed\": ", 0),
+              0u);
+    EXPECT_EQ(error_for(one_test(R"(, "nics": [{"name": "n", "host_ip": "10.0.0.1"}])")),
+              "t.json: tests[0] (\"hello\"): nics[0]: host_ip: \"10.0.0.1\" is not an IPv4 address with prefix "
+              "(a.b.c.d/n)");
+    EXPECT_EQ(error_for(one_test(R"(, "nics": [{"name": "n"}, {"name": "n"}])")),
+              "t.json: tests[0] (\"hello\"): nics: duplicate name \"n\"");
+    EXPECT_EQ(error_for(one_test(R"(, "bridge_nics": true, "nics": [{"name": "n", "host_ip": "10.0.0.1/24"}])")),
+              "t.json: tests[0] (\"hello\"): bridge_nics: taps on a bridge take no host_ip (nic \"n\")");
+    EXPECT_EQ(error_for(one_test(R"(, "requires": ["gpu"])")),
+              "t.json: tests[0] (\"hello\"): requires: unknown capability \"gpu\" (known: net, bridge)");
+    EXPECT_EQ(error_for(R"({"version": 1, "tests": [{"name": "h", "image": "h.elf", "exit_code": 256}]})"),
+              "t.json: tests[0] (\"h\"): exit_code: must be an integer 0..255");
+    EXPECT_EQ(error_for(one_test(R"(, "disks": [{"name": "d", "size": 0}])")),
+              "t.json: tests[0] (\"hello\"): disks[0]: size: must be an integer 1..1099511627776");
+}
+
+TEST(SkiffTestSpec, RejectsDuplicateTestNames) {
+    EXPECT_EQ(error_for(R"({"version": 1, "tests": [{"name": "a", "image": "x", "exit_code": 0},
+                                                     {"name": "a", "image": "y", "exit_code": 1}]})"),
+              "t.json: tests[1]: name: duplicate test name \"a\"");
+}
+
+TEST(SkiffTestSpec, RejectsInvalidJson) {
+    EXPECT_EQ(error_for("{\"version\": 1,").rfind("t.json: not valid JSON: ", 0), 0u);
+}
+
+TEST(SkiffTestSpec, FiltersByRegexOnName) {
+    auto suite = parse_suite(R"({"version": 1, "tests": [{"name": "net-echo", "image": "x", "exit_code": 0},
+                                                          {"name": "hello", "image": "y", "exit_code": 0}]})",
+                             "t.json");
+    auto kept = skiff::test::filter_suite(suite, "^net");
+    ASSERT_EQ(kept.tests.size(), 1u);
+    EXPECT_EQ(kept.tests[0].name, "net-echo");
+    EXPECT_THROW(skiff::test::filter_suite(suite, "("), SpecError);
+}
+
+TEST(SkiffTestSpec, ParsesIpv4Prefixes) {
+    auto parsed = skiff::test::parse_ipv4_prefix("10.0.0.1/24");
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->address, 0x0a000001u);
+    EXPECT_EQ(parsed->prefix, 24);
+    EXPECT_FALSE(skiff::test::parse_ipv4_prefix("10.0.0.1/33"));
+    EXPECT_FALSE(skiff::test::parse_ipv4_prefix("10.0.0/24"));
+    EXPECT_FALSE(skiff::test::parse_ipv4_prefix("10.0.0.1/"));
+    EXPECT_FALSE(skiff::test::parse_ipv4_prefix("10.0.0.1/2x"));
+}
+
+}  // namespace
