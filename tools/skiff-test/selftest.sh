@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# selftest.sh SKIFF_TEST [host|emulated]
+# Checks skiff-test's behaviour end to end with a stand-in tender (a shell script that runs the
+# "image" as a shell script), so the runner is tested without any guest image: exit statuses,
+# progress and summary lines, timeouts, fixtures (disk files, taps, bridges, host command),
+# JUnit output, usage errors, and the "no backend" skip (77). With `emulated` the same suite runs
+# inside the emulated KVM host (one boot). Exit 77 when the backend asked for is not available.
+set -uo pipefail
+runner=$(readlink -f "${1:?usage: selftest.sh SKIFF_TEST [host|emulated]}")
+mode=${2:-host}
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+check() {  # check DESCRIPTION CONDITION...
+  local what=$1; shift
+  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
+}
+
+cat > stub-skiff <<'EOS'
+#!/bin/sh
+opts=""
+while [ $# -gt 0 ]; do case "$1" in --*) opts="$opts $1"; shift ;; *) break ;; esac; done
+image=$1; shift
+SKIFF_OPTS="$opts" exec sh "$image" "$@"
+EOS
+chmod +x stub-skiff
+echo 'echo "Hello $1"; echo "options:$SKIFF_OPTS"' > hello.sh
+echo 'echo "about to fail" >&2; exit 3' > fail.sh
+echo 'sleep 61 & sleep 61' > hang.sh
+cat > fixtures.sh <<'EOS'
+for o in $SKIFF_OPTS; do
+  case $o in
+    --block:*) f=${o#*=}; echo "disk ${o%%=*} $(wc -c < "$f") bytes" ;;
+    --net:*) t=${o#*=}; echo "tap ${o%%=*} $t mtu $(cat /sys/class/net/$t/mtu) master $(basename "$(readlink /sys/class/net/$t/master)")" ;;
+    *) echo "option $o" ;;
+  esac
+done
+sleep 1
+EOS
+cat > suite.json <<'EOS'
+{
+  "version": 1,
+  "tests": [
+    {"name": "hello", "image": "hello.sh", "skiff_args": ["--mem=32"], "guest_args": ["skiff"], "exit_code": 0,
+     "output": ["Hello skiff", "options: --mem=32"], "no_output": ["panic"]},
+    {"name": "wrong-exit", "image": "fail.sh", "exit_code": 0, "output": ["never printed"]},
+    {"name": "hangs", "image": "hang.sh", "exit_code": 0, "timeout_s": 1},
+    {"name": "disks", "image": "fixtures.sh", "exit_code": 0,
+     "disks": [{"name": "storage", "size": 65536, "sector_size": 4096}],
+     "output": ["disk --block:storage 65536 bytes", "option --block-sector-size:storage=4096"]},
+    {"name": "taps", "image": "fixtures.sh", "exit_code": 0, "requires": ["net"],
+     "nics": [{"name": "service0", "host_ip": "10.77.0.1/24", "mtu": 1400}],
+     "host_command": "ping -c 1 -W 2 10.77.0.1",
+     "output": ["tap --net:service0 skt[0-9]+ mtu 1400"]},
+    {"name": "bridged", "image": "fixtures.sh", "exit_code": 0, "requires": ["net", "bridge"], "bridge_nics": true,
+     "nics": [{"name": "a"}, {"name": "b"}], "output": ["tap --net:a skt[0-9]+ mtu 1500 master sktbr", "tap --net:b"]},
+    {"name": "host-command-fails", "image": "hello.sh", "exit_code": 0, "host_command": "echo nope; exit 4"}
+  ]
+}
+EOS
+
+run() {  # run NAME ARGS...: skiff-test's stdout+stderr to NAME.out, its status to NAME.rc
+  local name=$1; shift
+  "$runner" "$@" > "$name.out" 2>&1; echo $? > "$name.rc"
+}
+has() { grep -q -E -- "$2" "$1.out"; }
+rc_is() { [ "$(cat "$1.rc")" = "$2" ]; }
+
+run suite --kvm="$mode" --skiff ./stub-skiff --junit junit.xml suite.json
+if rc_is suite 77; then echo "skipped: $(grep -m1 'backend:' suite.out)"; exit 77; fi
+cat suite.out
+check "backend line says which and why" has suite "^skiff-test: backend: $([ "$mode" = host ] && echo 'host KVM \(/dev/kvm works\)' || echo 'emulated KVM \(QEMU TCG')"
+check "exit status 1 when a test fails" rc_is suite 1
+check "passing test" has suite '^\[ OK \] hello \([0-9]+\.[0-9]{2} s\)$'
+check "exit code diff" has suite '^\[FAIL\] wrong-exit: exit code 3, expected 0; output did not match /never printed/$'
+check "unmatched regex named" has suite '^    output: expected a match for /never printed/, found none$'
+check "output tail shown" has suite '^    \| about to fail$'
+check "timeout" has suite '^\[FAIL\] hangs: timed out after 1 s$'
+check "disk files and sector size" has suite '^\[ OK \] disks '
+if [ "$(id -u)" = 0 ]; then
+  check "tap with address, mtu and host command" has suite '^\[ OK \] taps '
+  check "taps on a bridge" has suite '^\[ OK \] bridged '
+else
+  check "net tests skipped without root" has suite '^\[SKIP\] taps: requires net: cannot create tap devices'
+fi
+check "host command failure" has suite '^\[FAIL\] host-command-fails: host command failed \(exit status 4\)$'
+check "summary line" has suite "^$([ "$(id -u)" = 0 ] && echo '4 passed, 3 failed, 0 skipped' || echo '2 passed, 3 failed, 2 skipped')$"
+check "no tap or bridge left behind" bash -c '! ip -o link 2>/dev/null | grep -q -E ": (skt[0-9]+|sktbr[0-9]+)[:@]"'
+check "no stray process left behind" bash -c '! pgrep -f "^sleep 61$" >/dev/null'
+if command -v python3 >/dev/null; then
+  check "JUnit XML parses and counts" python3 -c '
+import sys, xml.etree.ElementTree as et
+s = et.parse("junit.xml").getroot().find("testsuite")
+sys.exit(0 if s.get("tests") == "7" and s.get("failures") == "3" else 1)'
+fi
+
+run filtered --kvm="$mode" --skiff ./stub-skiff --filter '^hel' suite.json
+check "--filter selects by name" has filtered '^1 passed, 0 failed, 0 skipped$'
+check "exit 0 when nothing fails" rc_is filtered 0
+
+echo '{"version": 1, "tests": [{"name": "x", "image": "x", "exit_code": 0, "outptu": []}]}' > typo.json
+run typo --skiff ./stub-skiff typo.json
+check "unknown key: one line, exit 2" has typo '^skiff-test: typo.json: tests\[0\] \("x"\): unknown key "outptu"$'
+check "unknown key exit status" rc_is typo 2
+run usage --kvm=sometimes --skiff ./stub-skiff suite.json
+check "bad --kvm value: exit 2" rc_is usage 2
+
+SKIFF_TEST_HARNESS=/nonexistent run nobackend --kvm=emulated --skiff ./stub-skiff --filter '^hel' suite.json
+check "no backend: every test skipped with the reason" has nobackend '^\[SKIP\] hello: no KVM backend: none \(forced with --kvm=emulated; emulated KVM unavailable: missing the emulated-kvm scripts'
+check "no backend: exit 77" rc_is nobackend 77
+
+echo "$failures failed checks"
+[ "$failures" = 0 ]
