@@ -1,0 +1,102 @@
+#include "memory/page_tables.h"
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "skiff/abi/boot.h"
+
+namespace skiff {
+namespace {
+
+constexpr uint64_t kMem = 64ull << 20;
+
+PlacedSegment placed(uint64_t start, uint64_t end, uint32_t flags) {
+    return PlacedSegment{Segment{0, start, 0, end - start, end - start, 0x1000, flags}, start, end};
+}
+
+// text 0x100000-0x103000 (R+X), rodata 0x103000-0x105000 (R), data 0x105000-0x107000 (R+W)
+LoadPlan typical_plan() {
+    return LoadPlan{0x100000, 0x107000,
+                    {placed(0x100000, 0x103000, kSegmentRead | kSegmentExec), placed(0x103000, 0x105000, kSegmentRead),
+                     placed(0x105000, 0x107000, kSegmentRead | kSegmentWrite)}};
+}
+
+class PageTables : public ::testing::Test {
+  protected:
+    void SetUp() override { build_page_tables(mem, typical_plan()); }
+    bool present(uint64_t gpa) { return lookup_pte(mem, gpa) & kPtePresent; }
+    bool writable(uint64_t gpa) { return lookup_pte(mem, gpa) & kPteWritable; }
+    bool executable(uint64_t gpa) { return !(lookup_pte(mem, gpa) & kPteNoExecute); }
+    GuestMemory mem{kMem};
+};
+
+TEST_F(PageTables, ZeroPageAndTablesAreNotMapped) {
+    EXPECT_FALSE(present(0));
+    EXPECT_FALSE(present(0x8));
+    EXPECT_FALSE(present(SKIFF_PML4_BASE));
+    EXPECT_FALSE(present(0xf000));
+}
+
+TEST_F(PageTables, BootInfoIsReadOnlyAndNotExecutable) {
+    EXPECT_TRUE(present(SKIFF_BOOT_INFO_BASE));
+    EXPECT_FALSE(writable(SKIFF_BOOT_INFO_BASE));
+    EXPECT_FALSE(executable(SKIFF_BOOT_INFO_BASE));
+    EXPECT_FALSE(writable(0xff000));
+}
+
+TEST_F(PageTables, LowMemoryWithoutPageTablesStaysReadOnly) {
+    EXPECT_TRUE(present(kExtraPageTablesBase));  // the image needs no table beyond PT0
+    EXPECT_FALSE(writable(kExtraPageTablesBase));
+}
+
+TEST_F(PageTables, TextIsReadAndExecuteOnly) {
+    EXPECT_TRUE(present(0x100000));
+    EXPECT_FALSE(writable(0x102fff));
+    EXPECT_TRUE(executable(0x102fff));
+}
+
+TEST_F(PageTables, RodataIsReadOnlyAndNotExecutable) {
+    EXPECT_TRUE(present(0x103000));
+    EXPECT_FALSE(writable(0x104fff));
+    EXPECT_FALSE(executable(0x104fff));
+}
+
+TEST_F(PageTables, DataIsWritableAndNotExecutable) {
+    EXPECT_TRUE(writable(0x105000));
+    EXPECT_FALSE(executable(0x106fff));
+}
+
+TEST_F(PageTables, HeapAndStackAreWritableAndNotExecutable) {
+    EXPECT_TRUE(writable(0x107000));
+    EXPECT_FALSE(executable(0x107000));
+    EXPECT_TRUE(writable(kMem - 8));
+    EXPECT_FALSE(executable(kMem - 8));
+    EXPECT_TRUE(lookup_pte(mem, kMem - 8) & kPteHuge);  // regions without segments use 2 MiB pages
+}
+
+TEST_F(PageTables, NothingPastTheEndOfMemoryIsMapped) {
+    EXPECT_FALSE(present(kMem));
+    EXPECT_FALSE(present(4ull << 30));
+}
+
+TEST(PageTablesLimits, SegmentsBeyondTheFirstRegionGetTheirOwnTable) {
+    GuestMemory mem(kMem);
+    build_page_tables(mem, LoadPlan{0x100000, 0x601000,
+                                    {placed(0x100000, 0x101000, kSegmentRead | kSegmentExec),
+                                     placed(0x600000, 0x601000, kSegmentRead)}});
+    EXPECT_FALSE(lookup_pte(mem, kExtraPageTablesBase) & kPtePresent);  // that table is hidden from the guest
+    EXPECT_TRUE(lookup_pte(mem, kExtraPageTablesBase + 0x1000) & kPtePresent);
+    EXPECT_FALSE(lookup_pte(mem, 0x600000) & kPteHuge);
+    EXPECT_FALSE(lookup_pte(mem, 0x600000) & kPteWritable);
+    EXPECT_TRUE(lookup_pte(mem, 0x601000) & kPteWritable);
+    EXPECT_TRUE(lookup_pte(mem, 0x400000) & kPteHuge);
+}
+
+TEST(PageTablesLimits, RefusesImagesTooLargeForThePageTableArea) {
+    GuestMemory mem(1024ull << 20);
+    LoadPlan plan{0x100000, 0x30000000, {placed(0x100000, 0x30000000, kSegmentRead | kSegmentExec)}};
+    EXPECT_THROW(build_page_tables(mem, plan), ImageError);
+}
+
+}  // namespace
+}  // namespace skiff
