@@ -4,7 +4,8 @@
 #   depends on), /dev/net/tun (tun) and bridges (bridge), and /init.
 # make-initramfs.sh payload DIR OUT.cpio.gz
 #   The per-run part: DIR's tree becomes the guest's /, plus the shared libraries every dynamically
-#   linked executable in DIR needs (from ldd), at the same paths as on this host.
+#   linked executable in DIR needs (from ldd), at the same paths as on this host. Executables lose
+#   their debug info on the way in.
 # The kernel unpacks both archives when they are concatenated into one initrd.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,6 +53,9 @@ base)
 payload)
   cp -a "$src/." "$stage/"
   find "$src" -type f -perm -u+x | while read -r exe; do
+    file -L "$exe" | grep -q 'ELF' || continue
+    # Debug info only slows the emulated kernel's unpacking down.
+    if command -v strip >/dev/null; then strip --strip-debug "$stage/${exe#"$src"/}" 2>/dev/null || true; fi
     file -L "$exe" | grep -q 'dynamically linked' || continue
     ldd "$exe" | grep -o '/[^ ]*' | while read -r lib; do
       [ -e "$stage$lib" ] || { mkdir -p "$stage$(dirname "$lib")"; cp -L "$lib" "$stage$lib"; }

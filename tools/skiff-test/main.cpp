@@ -53,7 +53,8 @@ enum class Backend { host, emulated, none };
 
 struct Choice {
     Backend backend = Backend::none;
-    std::string line;  // the "backend: ..." line, saying why
+    std::string line;    // the "backend: ..." line, saying which and why
+    std::string reason;  // why, alone
     EmulatedAvailability emulated;
 };
 
@@ -62,20 +63,24 @@ Choice choose_backend(const std::string& wanted) {
     KvmProbe host = wanted == "emulated" ? KvmProbe{false, "not tried (--kvm=emulated)"} : probe_host_kvm();
     if (host.works) {
         choice.backend = Backend::host;
-        choice.line = "host KVM (" + host.why + ")";
+        choice.reason = host.why;
+        choice.line = "host KVM (" + choice.reason + ")";
         return choice;
     }
     if (wanted == "host") {
-        choice.line = "none (--kvm=host, but " + host.why + ")";
+        choice.reason = "--kvm=host, but " + host.why;
+        choice.line = "none (" + choice.reason + ")";
         return choice;
     }
     choice.emulated = probe_emulated();
     std::string reason = wanted == "emulated" ? "forced with --kvm=emulated" : "no usable /dev/kvm here: " + host.why;
     if (choice.emulated.available) {
         choice.backend = Backend::emulated;
+        choice.reason = reason;
         choice.line = "emulated KVM (QEMU TCG + nested kvm_amd; " + reason + ")";
     } else {
-        choice.line = "none (" + reason + "; emulated KVM unavailable: " + choice.emulated.why + ")";
+        choice.reason = reason + "; emulated KVM unavailable: " + choice.emulated.why;
+        choice.line = "none (" + choice.reason + ")";
     }
     return choice;
 }
@@ -107,7 +112,7 @@ int run(const Options& options) {
     if (!options.emit_markers) std::printf("skiff-test: backend: %s\n", choice.line.c_str());
     std::fflush(stdout);
     bool no_backend = choice.backend == Backend::none;
-    std::string skip_reason = "no KVM backend: " + choice.line;
+    std::string skip_reason = "no KVM backend (" + choice.reason + ")";
     if (choice.backend == Backend::host) {
         for (const auto& test : suite.tests) report(run_on_host(test, HostSettings{*skiff, image_dir}));
     } else if (choice.backend == Backend::emulated) {
@@ -115,7 +120,7 @@ int run(const Options& options) {
                                        report);
         if (!run.backend_worked) {
             no_backend = true;
-            skip_reason = "no KVM backend: " + run.why;
+            skip_reason = "no KVM backend (" + run.why + ")";
             std::printf("skiff-test: backend: none (%s)\n", run.why.c_str());
         }
     }

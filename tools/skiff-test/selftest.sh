@@ -106,7 +106,7 @@ run usage --kvm=sometimes --skiff ./stub-skiff suite.json
 check "bad --kvm value: exit 2" rc_is usage 2
 
 SKIFF_TEST_HARNESS=/nonexistent run nobackend --kvm=emulated --skiff ./stub-skiff --filter '^hel' suite.json
-check "no backend: every test skipped with the reason" has nobackend '^\[SKIP\] hello: no KVM backend: none \(forced with --kvm=emulated; emulated KVM unavailable: missing the emulated-kvm scripts'
+check "no backend: every test skipped with the reason" has nobackend '^\[SKIP\] hello: no KVM backend \(forced with --kvm=emulated; emulated KVM unavailable: missing the emulated-kvm scripts'
 check "no backend: exit 77" rc_is nobackend 77
 
 echo "$failures failed checks"
