@@ -106,7 +106,7 @@ TEST(SkiffTestSpec, RejectsBadValues) {
     EXPECT_EQ(error_for(one_test(R"(, "bridge_nics": true, "nics": [{"name": "n", "host_ip": "10.0.0.1/24"}])")),
               "t.json: tests[0] (\"hello\"): bridge_nics: taps on a bridge take no host_ip (nic \"n\")");
     EXPECT_EQ(error_for(one_test(R"(, "requires": ["gpu"])")),
-              "t.json: tests[0] (\"hello\"): requires: unknown capability \"gpu\" (known: net, bridge)");
+              "t.json: tests[0] (\"hello\"): requires: unknown capability \"gpu\" (known: net, bridge, sse)");
     EXPECT_EQ(error_for(R"({"version": 1, "tests": [{"name": "h", "image": "h.elf", "exit_code": 256}]})"),
               "t.json: tests[0] (\"h\"): exit_code: must be an integer 0..255");
     EXPECT_EQ(error_for(one_test(R"(, "disks": [{"name": "d", "size": 0}])")),

@@ -10,11 +10,5 @@ function(skiff_test_add_ctests)
   add_test(NAME skiff_test_runner_emulated COMMAND ${selftest} $<TARGET_FILE:skiff-test> emulated)
   set_tests_properties(skiff_test_runner_host skiff_test_runner_emulated PROPERTIES SKIP_RETURN_CODE 77)
   set_tests_properties(skiff_test_runner_emulated PROPERTIES TIMEOUT 900 LABELS emulated)
-  if(TARGET hello AND TARGET blockcopy AND TARGET skiff)
-    add_test(NAME skiff_test_demo_emulated
-             COMMAND $<TARGET_FILE:skiff-test> --kvm=emulated --skiff $<TARGET_FILE:skiff>
-                     --image-dir ${PROJECT_BINARY_DIR}/examples ${PROJECT_SOURCE_DIR}/tools/demo.json)
-    set_tests_properties(skiff_test_demo_emulated PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900 LABELS emulated)
-  endif()
 endfunction()
 cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL skiff_test_add_ctests)

@@ -165,7 +165,7 @@ TestSpec parse_test(const json& value, const std::string& where) {
         for (const auto& need : test.requirements) {
             bool known = false;
             for (const auto& name : known_requirements) known = known || need == name;
-            if (!known) named.fail("requires", "unknown capability \"" + need + "\" (known: net, bridge)");
+            if (!known) named.fail("requires", "unknown capability \"" + need + "\" (known: net, bridge, sse)");
         }
     }
     return test;

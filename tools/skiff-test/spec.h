@@ -54,7 +54,7 @@ struct Suite {
 };
 
 // Capabilities a test may list in "requires".
-inline const std::vector<std::string> known_requirements = {"net", "bridge"};
+inline const std::vector<std::string> known_requirements = {"net", "bridge", "sse"};
 
 // Parses the file's text; `origin` names it in errors. Comments (// and /* */) are allowed.
 Suite parse_suite(std::string_view text, const std::string& origin);
