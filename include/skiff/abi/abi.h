@@ -5,4 +5,5 @@
 #include "hypercall.h"
 #include "manifest.h"
 #include "note.h"
+#include "ring.h"
 #endif

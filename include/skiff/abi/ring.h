@@ -1,0 +1,56 @@
+/* skiff guest ABI: the optional ring I/O feature for network frames (guest-abi.md §6), offered when
+ * boot info host_features has SKIFF_HOST_FEATURE_RING_IO. skiff does not offer it yet
+ * (host_features = 0, net_ring = 0), which every guest must accept; the layout is here so that
+ * nothing else has to spell it. C99, self-contained. */
+#ifndef SKIFF_ABI_RING_H
+#define SKIFF_ABI_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "static_assert.h"
+
+#define SKIFF_RING_SLOTS 1024u
+#define SKIFF_RING_BUFFER_SIZE 2048u /* per-slot guest data buffer */
+#define SKIFF_RING_KICK_PORT 0x600u
+#define SKIFF_RING_RESERVATION 0x200000ull /* reserved above mem_size when a NIC is attached */
+
+enum skiff_ring_op { SKIFF_RING_NET_WRITE = 1, SKIFF_RING_NET_READ = 2 };
+
+struct skiff_ring_submission {
+    uint32_t operation; /* enum skiff_ring_op */
+    uint32_t handle;
+    uint64_t data; /* GPA */
+    uint32_t len;
+    uint32_t id; /* guest-chosen tag, echoed in the completion */
+    uint64_t reserved;
+};
+SKIFF_STATIC_ASSERT(sizeof(struct skiff_ring_submission) == 32, "ring submission is 32 bytes");
+SKIFF_STATIC_ASSERT(offsetof(struct skiff_ring_submission, len) == 16, "submission len at 16");
+
+struct skiff_ring_completion {
+    uint32_t id;
+    int32_t ret;
+    uint32_t len;
+    uint32_t reserved;
+};
+SKIFF_STATIC_ASSERT(sizeof(struct skiff_ring_completion) == 16, "ring completion is 16 bytes");
+
+struct skiff_ring {
+    uint32_t ent_tail; /* guest: submissions produced */
+    uint32_t com_head; /* guest: completions consumed */
+    uint8_t pad0[56];
+    uint32_t ent_head;   /* host: submissions consumed */
+    uint32_t com_tail;   /* host: completions produced */
+    uint32_t needs_kick; /* host: 1 while its thread is about to sleep */
+    uint8_t pad1[52];
+    struct skiff_ring_submission ent[SKIFF_RING_SLOTS];
+    struct skiff_ring_completion com[SKIFF_RING_SLOTS];
+};
+SKIFF_STATIC_ASSERT(offsetof(struct skiff_ring, ent_head) == 64, "ent_head at 64");
+SKIFF_STATIC_ASSERT(offsetof(struct skiff_ring, needs_kick) == 72, "needs_kick at 72");
+SKIFF_STATIC_ASSERT(offsetof(struct skiff_ring, ent) == 128, "submissions at 128");
+SKIFF_STATIC_ASSERT(offsetof(struct skiff_ring, com) == 32896, "completions at 32896");
+SKIFF_STATIC_ASSERT(sizeof(struct skiff_ring) == 49280, "ring is 49280 bytes");
+
+#endif
