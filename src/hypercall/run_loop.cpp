@@ -1,6 +1,8 @@
 #include "hypercall/run_loop.h"
 
 #include <cstdio>
+#include <cstring>
+#include <span>
 
 #include "common/error.h"
 
@@ -17,11 +19,25 @@ std::string hex(uint64_t v) {
     throw GuestFault("guest fault: " + what + ": " + describe(vcpu.registers()));
 }
 
+// A Solo5-style guest that dies of a CPU exception halts with status 255 and its trap frame as the
+// cookie: seven u64s, CR2, error code, RIP, CS, RFLAGS, RSP, SS (guest-abi.md §5.9).
+void report_trap_frame(std::span<const uint8_t> cookie) {
+    uint64_t f[7];
+    std::memcpy(f, cookie.data(), sizeof f);
+    std::fprintf(stderr, "skiff: guest aborted with a trap frame: rip=0x%llx cr2=0x%llx ec=0x%llx rsp=0x%llx rflags=0x%llx\n",
+                 (unsigned long long)f[2], (unsigned long long)f[0], (unsigned long long)f[1], (unsigned long long)f[5],
+                 (unsigned long long)f[4]);
+}
+
 // The HALT hypercall: the cookie, if any, must be a valid 512-byte area (guest-abi.md §5.9).
 int halt_status(const GuestMemory& mem, uint64_t arg_gpa) {
     const auto halt = mem.read<skiff_hc_halt>(arg_gpa);
-    if (halt.cookie != 0) mem.translate(halt.cookie, SKIFF_HALT_COOKIE_SIZE);
-    return halt.exit_status & 0xFF;
+    const int status = halt.exit_status & 0xFF;
+    if (halt.cookie != 0) {
+        auto cookie = mem.translate(halt.cookie, SKIFF_HALT_COOKIE_SIZE);
+        if (status == 255) report_trap_frame(cookie);
+    }
+    return status;
 }
 
 }  // namespace

@@ -67,6 +67,17 @@ TEST_F(Hypercalls, HaltKeepsTheLowEightBits) {
     EXPECT_EQ(run_guest(vcpu, mem, table), 255);
 }
 
+TEST_F(Hypercalls, AbortWithATrapFrameCookieReportsIt) {
+    const uint64_t frame[7] = {0x8, 0x2, 0x100abc, 0x8, 0x10046, 0x1fffe00, 0x10};
+    std::memcpy(mem.translate_writable(kData, sizeof frame).data(), frame, sizeof frame);
+    mem.write(kArgs, skiff_hc_halt{kData, 255, 0});
+    vcpu.hypercall(SKIFF_HC_HALT, kArgs);
+    testing::internal::CaptureStderr();
+    EXPECT_EQ(run_guest(vcpu, mem, table), 255);
+    EXPECT_EQ(testing::internal::GetCapturedStderr(),
+              "skiff: guest aborted with a trap frame: rip=0x100abc cr2=0x8 ec=0x2 rsp=0x1fffe00 rflags=0x10046\n");
+}
+
 TEST_F(Hypercalls, HaltWithCookieOutsideMemoryIsAFault) {
     mem.write(kArgs, skiff_hc_halt{kMem - 100, 255, 0});
     vcpu.hypercall(SKIFF_HC_HALT, kArgs);

@@ -32,6 +32,11 @@ TEST(SandboxDeathTest, AllowsConsoleOutput) {
     EXPECT_EXIT(sandboxed(-1, [] { (void)!write(STDOUT_FILENO, "", 0); }), testing::ExitedWithCode(0), "");
 }
 
+TEST(SandboxDeathTest, AllowsMessagesOnStderr) {
+    EXPECT_EXIT(sandboxed(-1, [] { std::fprintf(stderr, "skiff: message %d\n", 42); }), testing::ExitedWithCode(0),
+                "skiff: message 42");
+}
+
 TEST(SandboxDeathTest, AllowsPositionedIoOnBoundBlockFds) {
     FILE* f = tmpfile();
     ASSERT_NE(f, nullptr);
