@@ -16,6 +16,10 @@ work=${1:?usage: boot.sh [--cache DIR] WORK_DIR}
 command -v qemu-system-x86_64 >/dev/null ||
   { echo "boot.sh: qemu-system-x86_64 not found (Debian package qemu-system-x86)" >&2; exit 2; }
 
+# Several runs may share the cache (ctest -j): one at a time prepares it.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
 kdir=$("$here/fetch-kernel.sh" "$cache")
 base=$cache/base.cpio.gz
 # Rebuild the cached base when the kernel or this harness changed since it was built.
@@ -23,6 +27,8 @@ if [ ! -f "$base" ] || [ "$kdir/ready" -nt "$base" ] || [ "$here/init.sh" -nt "$
    [ "$here/make-initramfs.sh" -nt "$base" ]; then
   "$here/make-initramfs.sh" base "$kdir" "$base"
 fi
+flock -u 9
+exec 9>&-
 "$here/make-initramfs.sh" payload "$work/payload" "$work/payload.cpio.gz"
 cat "$base" "$work/payload.cpio.gz" > "$work/initrd.gz"
 
