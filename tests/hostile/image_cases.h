@@ -4,6 +4,7 @@
 // "net0", so the runner can bind an existing file and an unused tap name and prove neither is touched.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct ImageCase {
     Bytes image;
     std::string message;  // what follows "skiff: IMAGE: " on the single stderr line
 };
+
+// gtest names a failing case by this, instead of dumping its bytes.
+inline void PrintTo(const ImageCase& c, std::ostream* os) { *os << c.name; }
 
 inline constexpr uint32_t kBlock = SKIFF_DEV_BLOCK_BASIC;
 inline constexpr uint32_t kNet = SKIFF_DEV_NET_BASIC;
