@@ -13,8 +13,14 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# The emulated KVM host downloads (never installs) the kernel package behind linux-image-amd64,
+# so the package lists must know it.
+lists_stale=0
+apt-cache show linux-image-amd64 >/dev/null 2>&1 || lists_stale=1
+if [ ${#missing[@]} -gt 0 ] || [ $lists_stale = 1 ]; then
+  "${sudo_cmd[@]}" apt-get update -qq
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
-  "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
