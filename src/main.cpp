@@ -7,6 +7,7 @@
 
 #include "cli/options.h"
 #include "common/error.h"
+#include "common/setup_trace.h"
 #include "elf/elf_image.h"
 #include "hypercall/run_loop.h"
 #include "kvm/kvm.h"
@@ -58,6 +59,8 @@ int run(int argc, char** argv) {
         throw UsageError("guest command line too long (max " + std::to_string(SKIFF_CMDLINE_SIZE - 1) + " characters)");
     const auto bindings = bind_devices(image.name(), manifest, options->devices, modules);
     install_signal_handlers();
+    SetupTrace& trace = SetupTrace::instance();
+    trace.mark("image+manifest+options");
 
     GuestMemory memory(guest_memory_size(options->mem_mib));
     HypercallTable hypercalls;
@@ -69,14 +72,19 @@ int run(int argc, char** argv) {
     register_poll(hypercalls, memory, poll);
     for (const ModuleBindings& group : bindings) group.module->attach(group.bindings, context);
 
+    trace.mark("devices");
     Kvm kvm;
     Vm vm(kvm);
+    trace.mark("kvm+vm");
     load_image(memory, image, plan);
     vm.set_memory(0, memory.size(), memory.host_base());
+    trace.mark("memory");
     auto vcpu = vm.create_vcpu(kvm);
     vcpu->set_cpuid(kvm.supported_cpuid());
     vcpu->enter_long_mode({plan.entry, memory.size() - 8, SKIFF_BOOT_INFO_BASE});
+    trace.mark("vcpu");
     write_boot_state(memory, plan, BootParams{plan.kernel_end, vcpu->tsc_hz(), cmdline, entries});
+    trace.mark("boot-state");
 
     if (options->sandbox) {
         SandboxPolicy policy;
@@ -84,15 +92,21 @@ int run(int argc, char** argv) {
         for (const ModuleBindings& group : bindings) group.module->allow(policy);
         policy.install();
     }
-    return run_guest(*vcpu, memory, hypercalls);
+    trace.mark("sandbox");
+    const int status = run_guest(*vcpu, memory, hypercalls);
+    trace.mark("guest-run");
+    return status;
 }
 
 }  // namespace
 }  // namespace skiff
 
 int main(int argc, char** argv) {
+    skiff::SetupTrace::instance();  // starts the clock of the first phase when tracing
     try {
-        return skiff::run(argc, argv);
+        const int status = skiff::run(argc, argv);
+        skiff::SetupTrace::instance().mark("teardown");
+        return status;
     } catch (const skiff::Error& e) {
         std::cerr << "skiff: " << e.what() << std::endl;
         return e.exit_code();
