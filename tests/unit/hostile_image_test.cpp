@@ -1,7 +1,7 @@
 // The hostile image corpus (tests/hostile/image_cases.h) against the real skiff binary: every
 // malformed image is refused with exit status 1 and exactly its one error line, before any device
 // is opened: the block file bound on the command line is not even opened (inotify), and no tap
-// appears. Set SKIFF_HOSTILE_CORPUS=DIR to also write the corpus and its expectations to DIR.
+// appears.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -103,17 +103,22 @@ TEST(HostileImageCorpus, HasAtLeastFiftyDistinctCases) {
     }
 }
 
-// The generator side: writes NAME.elf and expected.txt ("NAME<TAB>message") when asked.
-TEST(HostileImageCorpus, WritesTheCorpusWhenAsked) {
-    const char* dir = std::getenv("SKIFF_HOSTILE_CORPUS");
-    if (!dir) GTEST_SKIP() << "set SKIFF_HOSTILE_CORPUS=DIR to write the corpus";
+// The generator side: writes the corpus as NAME.elf files with expected.txt ("NAME<TAB>message")
+// to SKIFF_HOSTILE_CORPUS, or to tests/hostile-corpus in the build tree, for fuzz seeds and by hand.
+TEST(HostileImageCorpus, WritesTheCorpusWithItsExpectations) {
+    const char* env = std::getenv("SKIFF_HOSTILE_CORPUS");
+    const fs::path dir = env ? fs::path(env) : fs::path(SKIFF_BINARY_DIR) / "tests/hostile-corpus";
     fs::create_directories(dir);
-    std::ofstream expected(fs::path(dir) / "expected.txt");
+    std::ofstream expected(dir / "expected.txt", std::ios::trunc);
+    size_t written = 0;
     for (const ImageCase& c : image_cases()) {
-        write_file(fs::path(dir) / (c.name + ".elf"), c.image);
+        write_file(dir / (c.name + ".elf"), c.image);
         expected << c.name << '\t' << c.message << '\n';
+        written += fs::file_size(dir / (c.name + ".elf")) == c.image.size();
     }
+    expected.close();
     EXPECT_TRUE(expected.good());
+    EXPECT_EQ(written, image_cases().size());
 }
 
 }  // namespace
