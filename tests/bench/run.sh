@@ -14,7 +14,7 @@
 #              4096-byte-block disk                vs bench_hostio pread/pwrite, same file, offsets
 #   net        bench_net.elf tx/rx, 64 B and 1500 B frames over a tap
 #                                                  vs bench_hostio writing/reading the same tap
-#              (needs root: taps skbench0 are created with `ip tuntap` and deleted afterwards)
+#              (needs root: a tap skbPID is created with `ip tuntap` and deleted afterwards)
 #   scale      skiff start-up with 63 vs 1 declared (and bound) block devices; 8 for reference
 #   footprint  skiff's VmHWM with 512 MiB of guest memory, binary size, trusted lines of code
 # Ratios are "skiff / floor" for times and "skiff / floor" for throughputs, so a time ratio of 1.0x
@@ -170,7 +170,7 @@ carrier_up() { # wait until someone holds the tap (its carrier comes up)
 receive() {
     local tap=$1 size=$2
     shift 2
-    "$@" >"$work/rx" 2>&1 &
+    timeout 60 "$@" >"$work/rx" 2>&1 &
     local pid=$!
     carrier_up "$tap" || { kill "$pid"; echo "run.sh: receiver never attached to $tap" >&2; exit 1; }
     sleep 0.05
@@ -179,24 +179,25 @@ receive() {
     cat "$work/rx"
 }
 rate() { awk -v f="$1" -v b="$2" -v ns="$3" 'BEGIN {printf "%.0f %.2f\n", f / ns * 1e9, b / ns * 1000}'; }
+tap=skb$$  # per-run name, so concurrent runs do not collide
 net_note="ring-I/O batching (guest-abi.md 6) not implemented"
-if [[ $(id -u) == 0 ]] && make_tap skbench0; then
+if [[ $(id -u) == 0 ]] && make_tap $tap; then
     for size in 64 1500; do
         for dir in tx rx; do
             gf="" gb="" hf_="" hb=""
             for ((r = 0; r < reps; r++)); do
                 if [[ $dir == tx ]]; then
-                    ns=$("$bench"/bench_hostio tap-tx skbench0 "$size" "$net_count" | field ns)
+                    ns=$("$bench"/bench_hostio tap-tx $tap "$size" "$net_count" | field ns)
                     read -r f b <<<"$(rate "$net_count" $((size * net_count)) "$ns")"
                     hf_+="$f " hb+="$b "
-                    ns=$("$skiff" --net:net=skbench0 "$bench"/bench_net.elf tx "$size" "$net_count" | field ns)
+                    ns=$("$skiff" --net:net=$tap "$bench"/bench_net.elf tx "$size" "$net_count" | field ns)
                     read -r f b <<<"$(rate "$net_count" $((size * net_count)) "$ns")"
                     gf+="$f " gb+="$b "
                 else
-                    line=$(receive skbench0 "$size" "$bench"/bench_hostio tap-rx skbench0 "$net_count" "$settle_ms")
+                    line=$(receive $tap "$size" "$bench"/bench_hostio tap-rx $tap "$net_count" "$settle_ms")
                     read -r f b <<<"$(rate "$(field frames <<<"$line")" "$(field bytes <<<"$line")" "$(field ns <<<"$line")")"
                     hf_+="$f " hb+="$b "
-                    line=$(receive skbench0 "$size" "$skiff" --net:net=skbench0 "$bench"/bench_net.elf rx "$net_count" "$settle_ms")
+                    line=$(receive $tap "$size" "$skiff" --net:net=$tap "$bench"/bench_net.elf rx "$net_count" "$settle_ms")
                     read -r f b <<<"$(rate "$(field frames <<<"$line")" "$(field bytes <<<"$line")" "$(field ns <<<"$line")")"
                     gf+="$f " gb+="$b "
                 fi
