@@ -53,16 +53,16 @@ int run(int argc, char** argv) {
         dump_manifest(image.name(), manifest);
         return 0;
     }
-    const LoadPlan plan = image.plan(guest_memory_size(options->mem_mib));
+    const uint64_t mem_size = guest_memory_size(options->mem_mib);
+    const LoadPlan plan = image.plan(mem_size);
     const std::string cmdline = guest_command_line(*options);
-    if (cmdline.size() >= SKIFF_CMDLINE_SIZE)
-        throw UsageError("guest command line too long (max " + std::to_string(SKIFF_CMDLINE_SIZE - 1) + " characters)");
+    check_guest_command_line(cmdline);
     const auto bindings = bind_devices(image.name(), manifest, options->devices, modules);
     install_signal_handlers();
     SetupTrace& trace = SetupTrace::instance();
     trace.mark("image+manifest+options");
 
-    GuestMemory memory(guest_memory_size(options->mem_mib));
+    GuestMemory memory(mem_size);
     HypercallTable hypercalls;
     PollSet poll;
     std::vector<skiff_manifest_entry> entries = manifest.entries;

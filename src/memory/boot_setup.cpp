@@ -16,6 +16,11 @@ uint64_t guest_memory_size(uint64_t mib) {
     return std::max<uint64_t>(bytes, SKIFF_HUGE_PAGE_SIZE);
 }
 
+void check_guest_command_line(const std::string& cmdline) {
+    if (cmdline.size() >= SKIFF_CMDLINE_SIZE)
+        throw UsageError("guest command line too long (max " + std::to_string(SKIFF_CMDLINE_SIZE - 1) + " characters)");
+}
+
 void load_image(GuestMemory& mem, const ElfImage& image, const LoadPlan& plan) {
     for (const PlacedSegment& p : plan.segments) {
         const Segment& s = p.segment;
@@ -39,8 +44,7 @@ void write_boot_state(GuestMemory& mem, const LoadPlan& plan, const BootParams& 
 
     const uint64_t manifest_size = SKIFF_MANIFEST_SIZE(params.manifest.size());
     const uint64_t cmdline_gpa = SKIFF_MANIFEST_COPY_BASE + manifest_size;
-    if (params.cmdline.size() >= SKIFF_CMDLINE_SIZE)
-        throw UsageError("guest command line too long (max " + std::to_string(SKIFF_CMDLINE_SIZE - 1) + " characters)");
+    check_guest_command_line(params.cmdline);
 
     skiff_boot_info info{};
     info.mem_size = mem.size();

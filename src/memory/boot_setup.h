@@ -15,6 +15,9 @@ namespace skiff {
 // --mem=MiB → bytes: rounded down to 2 MiB (0 becomes 2 MiB); over 4 GiB is a UsageError.
 uint64_t guest_memory_size(uint64_t mib);
 
+// Refuses a guest command line that does not fit its 8 KiB area (NUL included).
+void check_guest_command_line(const std::string& cmdline);
+
 struct BootParams {
     uint64_t kernel_end;
     uint64_t tsc_hz;
