@@ -15,6 +15,7 @@
 #include "memory/boot_setup.h"
 #include "modules/console.h"
 #include "modules/device_bindings.h"
+#include "modules/net_ring.h"
 #include "sandbox/sandbox.h"
 #include "skiff/abi/boot.h"
 
@@ -41,6 +42,13 @@ void dump_manifest(const std::string& image, const Manifest& manifest) {
         std::cout << "  " << d.handle << "  " << device_type_name(d.type) << "  " << d.name << "\n";
 }
 
+// Every declared device gets bound, so a declared NIC is an attached one.
+bool declares_net(const Manifest& manifest) {
+    for (const Device& d : manifest.devices)
+        if (d.type == DeviceType::Net) return true;
+    return false;
+}
+
 int run(int argc, char** argv) {
     const ModuleList modules = compiled_modules();
     const auto options = parse_command_line(argc, argv, modules);
@@ -53,8 +61,8 @@ int run(int argc, char** argv) {
         dump_manifest(image.name(), manifest);
         return 0;
     }
-    const uint64_t mem_size = guest_memory_size(options->mem_mib);
-    const LoadPlan plan = image.plan(mem_size);
+    const MemoryLayout layout = guest_memory_layout(guest_memory_size(options->mem_mib), declares_net(manifest));
+    const LoadPlan plan = image.plan(layout.visible);
     const std::string cmdline = guest_command_line(*options);
     check_guest_command_line(cmdline);
     const auto bindings = bind_devices(image.name(), manifest, options->devices, modules);
@@ -62,7 +70,7 @@ int run(int argc, char** argv) {
     SetupTrace& trace = SetupTrace::instance();
     trace.mark("image+manifest+options");
 
-    GuestMemory memory(mem_size);
+    GuestMemory memory(layout.visible, layout.reserved);
     HypercallTable hypercalls;
     PollSet poll;
     std::vector<skiff_manifest_entry> entries = manifest.entries;
@@ -77,23 +85,29 @@ int run(int argc, char** argv) {
     Vm vm(kvm);
     trace.mark("kvm+vm");
     load_image(memory, image, plan);
-    vm.set_memory(0, memory.size(), memory.host_base());
+    vm.set_memory(0, memory.mapped_size(), memory.host_base());
     trace.mark("memory");
     auto vcpu = vm.create_vcpu(kvm);
     vcpu->set_cpuid(kvm.supported_cpuid());
     vcpu->enter_long_mode({plan.entry, memory.size() - 8, SKIFF_BOOT_INFO_BASE});
+    std::unique_ptr<NetRing> ring;
+    if (layout.reserved) ring = start_net_ring(kvm, vm, *vcpu, memory, ring_devices(poll, entries));
     trace.mark("vcpu");
-    write_boot_state(memory, plan, BootParams{plan.kernel_end, vcpu->tsc_hz(), cmdline, entries});
+    const uint64_t ring_gpa = ring ? memory.size() : 0;
+    write_boot_state(memory, plan, BootParams{plan.kernel_end, vcpu->tsc_hz(), cmdline, entries, ring_gpa});
     trace.mark("boot-state");
 
     if (options->sandbox) {
         SandboxPolicy policy;
         policy.allow_vcpu_fd(vcpu->fd());
         for (const ModuleBindings& group : bindings) group.module->allow(policy);
+        if (ring) policy.allow_net_ring(ring->kick_fd(), vcpu->exit_signal_pid(), vcpu->exit_signal_tid());
         policy.install();
     }
     trace.mark("sandbox");
-    const int status = run_guest(*vcpu, memory, hypercalls);
+    const int status = run_guest(*vcpu, memory, hypercalls, [&ring] {
+        if (ring) ring->rethrow_error();
+    });
     trace.mark("guest-run");
     return status;
 }

@@ -42,7 +42,7 @@ int halt_status(const GuestMemory& mem, uint64_t arg_gpa) {
 
 }  // namespace
 
-int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table) {
+int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, const std::function<void()>& interrupted) {
     for (;;) {
         const VcpuExit exit = vcpu.run();
         switch (exit.kind) {
@@ -61,6 +61,13 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table) {
             }
             break;
         }
+        case VcpuExit::Kind::Interrupted:
+            try {
+                if (interrupted) interrupted();
+            } catch (const GuestFault& fault) {
+                guest_fault(vcpu, fault.what());
+            }
+            break;
         case VcpuExit::Kind::MemoryFault: guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
         case VcpuExit::Kind::Shutdown: guest_fault(vcpu, "triple fault (unhandled exception in the guest)");
         case VcpuExit::Kind::Halt: guest_fault(vcpu, "guest executed HLT with interrupts off");

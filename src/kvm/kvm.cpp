@@ -3,6 +3,11 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 
 #include <cerrno>
 #include <cstddef>
@@ -60,6 +65,8 @@ int Kvm::vcpu_mmap_size() const {
     return size;
 }
 
+bool Kvm::has(int capability) const { return ioctl(fd(), KVM_CHECK_EXTENSION, capability) > 0; }
+
 std::vector<uint8_t> Kvm::supported_cpuid() const {
     for (uint32_t n = 128;; n *= 2) {
         std::vector<uint8_t> buf(sizeof(CpuidHeader) + n * sizeof(kvm_cpuid_entry2));
@@ -81,6 +88,15 @@ void Vm::set_memory(uint64_t gpa, uint64_t size, void* host) {
     region.memory_size = size;
     region.userspace_addr = reinterpret_cast<uint64_t>(host);
     if (ioctl(fd(), KVM_SET_USER_MEMORY_REGION, &region) != 0) setup_failed("KVM_SET_USER_MEMORY_REGION");
+}
+
+bool Vm::add_pio_eventfd(uint16_t port, int eventfd) {
+    kvm_ioeventfd io{};
+    io.addr = port;
+    io.len = 4;
+    io.fd = eventfd;
+    io.flags = KVM_IOEVENTFD_FLAG_PIO;
+    return ioctl(fd(), KVM_IOEVENTFD, &io) == 0;
 }
 
 std::unique_ptr<KvmVcpu> Vm::create_vcpu(const Kvm& kvm) {
@@ -142,9 +158,28 @@ uint64_t KvmVcpu::tsc_hz() {
     return uint64_t(khz) * 1000;
 }
 
+void KvmVcpu::enable_remote_exit() {
+    struct sigaction sa{};
+    sa.sa_handler = [](int) {};  // only there to interrupt KVM_RUN: no SA_RESTART
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, nullptr) != 0) setup_failed("cannot install the SIGUSR1 handler");
+    pid_ = getpid();
+    tid_ = gettid();
+}
+
+void KvmVcpu::request_exit() {
+    // immediate_exit covers a signal that lands outside KVM_RUN; the signal covers a running guest.
+    std::atomic_ref<uint8_t>(run_->immediate_exit).store(1);
+    syscall(SYS_tgkill, pid_, tid_, SIGUSR1);
+}
+
 VcpuExit KvmVcpu::run() {
     VcpuExit exit;
     while (ioctl(fd(), KVM_RUN, 0) != 0) {
+        if (errno == EINTR && std::atomic_ref<uint8_t>(run_->immediate_exit).exchange(0)) {
+            exit.kind = VcpuExit::Kind::Interrupted;
+            return exit;
+        }
         if (errno == EINTR || errno == EAGAIN) continue;
         if (errno == EFAULT) {
             exit.kind = VcpuExit::Kind::MemoryFault;

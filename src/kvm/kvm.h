@@ -19,6 +19,8 @@ class Kvm {
     Kvm();
     int fd() const { return fd_.get(); }
     int vcpu_mmap_size() const;
+    // KVM_CHECK_EXTENSION > 0.
+    bool has(int capability) const;
     // KVM_GET_SUPPORTED_CPUID, growing the buffer while the kernel says E2BIG.
     std::vector<uint8_t> supported_cpuid() const;
 
@@ -33,6 +35,9 @@ class Vm {
     explicit Vm(const Kvm& kvm);
     int fd() const { return fd_.get(); }
     void set_memory(uint64_t gpa, uint64_t size, void* host);
+    // KVM_IOEVENTFD: a 4-byte OUT to `port`, any value, signals `eventfd` without an exit.
+    // Returns false if KVM refuses (the caller falls back).
+    bool add_pio_eventfd(uint16_t port, int eventfd);
     std::unique_ptr<KvmVcpu> create_vcpu(const Kvm& kvm);
 
   private:
@@ -61,8 +66,19 @@ class KvmVcpu final : public Vcpu {
     VcpuExit run() override;
     VcpuRegisters registers() override;
 
+    // Makes request_exit() work: installs a no-op SIGUSR1 handler without SA_RESTART and records the
+    // calling thread, which must be the one that calls run(). Needs KVM_CAP_IMMEDIATE_EXIT.
+    void enable_remote_exit();
+    // From any thread: the current or next KVM_RUN returns at once and run() reports Interrupted.
+    void request_exit();
+    // The process and thread request_exit() signals, for the sandbox.
+    int exit_signal_pid() const { return pid_; }
+    int exit_signal_tid() const { return tid_; }
+
   private:
     UniqueFd fd_;
+    int pid_ = -1;
+    int tid_ = -1;
     kvm_run* run_ = nullptr;
     int mmap_size_ = 0;
 };

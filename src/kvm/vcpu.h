@@ -15,6 +15,7 @@ struct VcpuExit {
         FailEntry,      // the CPU refused to enter the guest; detail = hardware reason
         InternalError,  // KVM could not emulate something; detail = suberror
         Other,          // any other exit; detail = KVM exit reason
+        Interrupted,    // another thread asked the vCPU to stop (KvmVcpu::request_exit)
     };
     Kind kind = Kind::Other;
     uint16_t port = 0;
@@ -35,7 +36,8 @@ std::string describe(const VcpuRegisters& regs);
 class Vcpu {
   public:
     virtual ~Vcpu() = default;
-    // Runs the guest until it exits to the tender; interrupted runs (EINTR) are retried.
+    // Runs the guest until it exits to the tender; interrupted runs (EINTR) are retried unless
+    // another thread requested the exit.
     virtual VcpuExit run() = 0;
     virtual VcpuRegisters registers() = 0;
 };

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "memory/page_tables.h"
 #include "skiff/abi/boot.h"
+#include "skiff/abi/ring.h"
 
 namespace skiff {
 
@@ -14,6 +15,12 @@ uint64_t guest_memory_size(uint64_t mib) {
                          std::to_string(SKIFF_MEM_MAX >> 20) + " MiB");
     const uint64_t bytes = (mib << 20) & ~(SKIFF_HUGE_PAGE_SIZE - 1);
     return std::max<uint64_t>(bytes, SKIFF_HUGE_PAGE_SIZE);
+}
+
+MemoryLayout guest_memory_layout(uint64_t requested, bool net_ring) {
+    if (!net_ring) return {requested, 0};
+    const uint64_t allocation = std::min<uint64_t>(requested + SKIFF_RING_RESERVATION, SKIFF_MEM_MAX);
+    return {allocation - SKIFF_RING_RESERVATION, SKIFF_RING_RESERVATION};
 }
 
 void check_guest_command_line(const std::string& cmdline) {
@@ -52,6 +59,8 @@ void write_boot_state(GuestMemory& mem, const LoadPlan& plan, const BootParams& 
     info.cpu_cycle_freq = params.tsc_hz;
     info.cmdline = cmdline_gpa;
     info.mft = SKIFF_MANIFEST_COPY_BASE;
+    info.host_features = params.net_ring ? SKIFF_HOST_FEATURE_RING_IO : 0;
+    info.net_ring = params.net_ring;
     mem.write_setup(SKIFF_BOOT_INFO_BASE, info);
 
     const skiff_manifest header{SKIFF_MANIFEST_VERSION, static_cast<uint32_t>(params.manifest.size())};

@@ -23,19 +23,23 @@ std::string hex(uint64_t v) {
 
 }  // namespace
 
-GuestMemory::GuestMemory(uint64_t size) : size_(size) {
+GuestMemory::GuestMemory(uint64_t size, uint64_t reserved) : size_(size), reserved_(reserved) {
     // MAP_NORESERVE: a 4 GiB guest costs only the pages it touches.
-    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) throw UsageError(errno_message("cannot map " + std::to_string(size >> 20) + " MiB of guest memory", errno));
+    void* p = mmap(nullptr, mapped_size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        throw UsageError(errno_message("cannot map " + std::to_string(mapped_size() >> 20) + " MiB of guest memory", errno));
     base_ = static_cast<uint8_t*>(p);
 }
 
 GuestMemory::~GuestMemory() {
-    if (base_) munmap(base_, size_);
+    if (base_) munmap(base_, mapped_size());
 }
 
 GuestMemory::GuestMemory(GuestMemory&& other) noexcept
-    : base_(std::exchange(other.base_, nullptr)), size_(std::exchange(other.size_, 0)), readonly_(std::move(other.readonly_)), noaccess_(std::move(other.noaccess_)) {}
+    : base_(std::exchange(other.base_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      reserved_(std::exchange(other.reserved_, 0)),
+      readonly_(std::move(other.readonly_)), noaccess_(std::move(other.noaccess_)) {}
 
 std::span<const uint8_t> GuestMemory::translate(uint64_t gpa, uint64_t len) const {
     uint64_t end = 0;

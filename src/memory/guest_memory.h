@@ -1,6 +1,7 @@
 // Guest physical memory: one anonymous mapping at GPA 0. Every guest address the tender touches goes
-// through translate(), which bounds-checks with overflow-safe arithmetic; nothing else does pointer math
-// on guest addresses.
+// through translate(), which bounds-checks with overflow-safe arithmetic against the guest-visible
+// size; nothing else does pointer math on guest addresses. An optional reservation above the visible
+// size (the net ring, guest-abi.md §3) is mapped for the guest but never valid in a hypercall.
 #pragma once
 
 #include <cstdint>
@@ -13,17 +14,23 @@ namespace skiff {
 
 class GuestMemory {
   public:
-    // Maps `size` bytes (a multiple of 2 MiB) of zero-filled memory, lazily: nothing is pre-faulted.
-    explicit GuestMemory(uint64_t size);
+    // Maps `size` + `reserved` bytes (multiples of 2 MiB) of zero-filled memory, lazily: nothing is
+    // pre-faulted. The guest sees `size`; the reservation follows it.
+    explicit GuestMemory(uint64_t size, uint64_t reserved = 0);
     ~GuestMemory();
     GuestMemory(GuestMemory&& other) noexcept;
     GuestMemory& operator=(GuestMemory&&) = delete;
     GuestMemory(const GuestMemory&) = delete;
     GuestMemory& operator=(const GuestMemory&) = delete;
 
+    // The guest-visible size: the limit of every hypercall pointer.
     uint64_t size() const { return size_; }
+    // Everything mapped, reservation included: the KVM memory slot and the page tables cover this.
+    uint64_t mapped_size() const { return size_ + reserved_; }
     // The host address of GPA 0, for registering the memory slot with KVM only.
     void* host_base() const { return base_; }
+    // The reservation at GPA size(), shared with the guest (empty if none).
+    std::span<uint8_t> reserved_area() const { return {base_ + size_, reserved_}; }
 
     // The bytes [gpa, gpa + len), or GuestFault "invalid guest access: gpa=..., len=...".
     std::span<const uint8_t> translate(uint64_t gpa, uint64_t len) const;
@@ -66,6 +73,7 @@ class GuestMemory {
 
     uint8_t* base_ = nullptr;
     uint64_t size_ = 0;
+    uint64_t reserved_ = 0;
     std::vector<Range> readonly_;  // the guest cannot write these (text, rodata, low memory)
     std::vector<Range> noaccess_;  // the host cannot even read these
 };

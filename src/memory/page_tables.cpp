@@ -45,7 +45,7 @@ bool region_needs_small_pages(const LoadPlan& plan, uint64_t region) {
 }  // namespace
 
 void build_page_tables(GuestMemory& mem, const LoadPlan& plan) {
-    const uint64_t regions = mem.size() / SKIFF_HUGE_PAGE_SIZE;
+    const uint64_t regions = mem.mapped_size() / SKIFF_HUGE_PAGE_SIZE;  // the ring reservation too
     uint64_t small_regions = 0;
     for (uint64_t r = 1; r < regions; ++r) small_regions += region_needs_small_pages(plan, r);
     const uint64_t tables_end = kExtraPageTablesBase + small_regions * SKIFF_PAGE_SIZE;

@@ -20,7 +20,8 @@ inline constexpr uint64_t kPteNoExecute = 1ull << 63;
 inline constexpr uint64_t kExtraPageTablesBase = 0x20000;
 inline constexpr uint64_t kExtraPageTablesEnd = 0x100000;
 
-// Writes PML4, PDPT, page directories and page tables into `mem`, mapping [0, mem.size()).
+// Writes PML4, PDPT, page directories and page tables into `mem`, mapping [0, mem.mapped_size()):
+// the ring reservation above the guest-visible size is read/write, no-execute.
 // Throws ImageError if the image spans more 2 MiB regions than there is room for page tables.
 void build_page_tables(GuestMemory& mem, const LoadPlan& plan);
 

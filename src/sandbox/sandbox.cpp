@@ -66,6 +66,13 @@ void SandboxPolicy::install() const {
     allow_on_fds(f, SCMP_SYS(pread64), block_fds_);
     allow_on_fds(f, SCMP_SYS(pwrite64), block_fds_);
     allow_on_fds(f, SCMP_SYS(fdatasync), block_fds_);
+    if (ring_kick_fd_ >= 0) {
+        allow_on_fds(f, SCMP_SYS(read), {ring_kick_fd_});
+        allow_on_fds(f, SCMP_SYS(write), {ring_kick_fd_});
+        add(f, SCMP_SYS(tgkill), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(ring_signal_pid_)),
+                                  SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(ring_signal_tid_)),
+                                  SCMP_A2(SCMP_CMP_EQ, SIGUSR1)});
+    }
     // Waiting, clocks, memory without execute permission, and a clean exit.
     for (int sc : {SCMP_SYS(ppoll), SCMP_SYS(clock_gettime), SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise),
                    SCMP_SYS(close), SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
@@ -74,7 +81,9 @@ void SandboxPolicy::install() const {
     add(f, SCMP_SYS(mmap), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)});
     add(f, SCMP_SYS(mprotect), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)});
 
-    if (seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 1) != 0 || seccomp_load(f) != 0)
+    // TSYNC: threads started before this point (the net ring's) get the same filter.
+    if (seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 1) != 0 || seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1) != 0 ||
+        seccomp_load(f) != 0)
         throw UsageError("sandbox: cannot install the seccomp filter");
 }
 
