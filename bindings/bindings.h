@@ -10,6 +10,8 @@
 
 /* Set once by _start, read-only afterwards. */
 extern const struct skiff_boot_info *skiff_boot_info;
+/* Set by _start when the command line leads with --skiff:no-ring: net I/O uses hypercalls only. */
+extern int skiff_no_ring;
 
 void skiff_clock_init(uint64_t cpu_cycle_freq);
 
@@ -22,6 +24,7 @@ const struct skiff_manifest_entry *skiff_manifest_find(const char *name, uint32_
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
 size_t strlen(const char *s);
 
 #endif

@@ -27,6 +27,7 @@ __attribute__((section(".interp"), used)) const char skiff_interp[] = "/nonexist
 uintptr_t __stack_chk_guard = 0x00000aff0a0d0000ull;
 
 const struct skiff_boot_info *skiff_boot_info;
+int skiff_no_ring;
 
 extern char _sbss[], _ebss[], _end[]; /* from skiff.lds */
 
@@ -46,7 +47,8 @@ static inline void write_msr(uint32_t msr, uint64_t value)
 }
 
 /* Library options that may lead the command line (Solo5 spelling accepted for compatibility).
- * The library prints no banner, so they only need to be hidden from the application. */
+ * They are hidden from the application; the library prints no banner, and acts on one only:
+ * --skiff:no-ring (net I/O through hypercalls even where ring I/O is offered). */
 static int is_library_option(const char *word, size_t len)
 {
     static const char *const prefixes[] = {"--solo5:", "--skiff:"};
@@ -73,6 +75,8 @@ static const char *strip_library_options(const char *cmdline)
             len++;
         if (len == 0 || !is_library_option(cmdline, len))
             return cmdline;
+        if (len == 15 && strncmp(cmdline, "--skiff:no-ring", len) == 0)
+            skiff_no_ring = 1;
         cmdline += len;
     }
 }

@@ -12,7 +12,8 @@
 #   hypercall  bench_hypercall.elf: N WALLTIME     vs bench_floor N: N bare PIO exits (per exit)
 #   block      bench_block.elf, 4 KiB and 64 KiB, seq/rand, read/write, raw hypercalls on a
 #              4096-byte-block disk                vs bench_hostio pread/pwrite, same file, offsets
-#   net        bench_net.elf tx/rx, 64 B and 1500 B frames over a tap
+#   net        bench_net.elf tx/rx, 64 B and 1500 B frames over a tap, with ring I/O (guest-abi.md §6)
+#              and with `--skiff:no-ring` (one hypercall per frame)
 #                                                  vs bench_hostio writing/reading the same tap
 #              (needs root: a tap skbPID is created with `ip tuntap` and deleted afterwards)
 #   scale      skiff start-up with 63 vs 1 declared (and bound) block devices; 8 for reference
@@ -180,24 +181,26 @@ receive() {
 }
 rate() { awk -v f="$1" -v b="$2" -v ns="$3" 'BEGIN {printf "%.0f %.2f\n", f / ns * 1e9, b / ns * 1000}'; }
 tap=skb$$  # per-run name, so concurrent runs do not collide
-net_note="ring-I/O batching (guest-abi.md 6) not implemented"
 if [[ $(id -u) == 0 ]] && make_tap $tap; then
     for size in 64 1500; do
         for dir in tx rx; do
+          for mode in ring no-ring; do
+            ring_arg=()
+            [[ $mode == no-ring ]] && ring_arg=(--skiff:no-ring)
             gf="" gb="" hf_="" hb=""
             for ((r = 0; r < reps; r++)); do
                 if [[ $dir == tx ]]; then
                     ns=$("$bench"/bench_hostio tap-tx $tap "$size" "$net_count" | field ns)
                     read -r f b <<<"$(rate "$net_count" $((size * net_count)) "$ns")"
                     hf_+="$f " hb+="$b "
-                    ns=$("$skiff" --net:net=$tap "$bench"/bench_net.elf tx "$size" "$net_count" | field ns)
+                    ns=$("$skiff" --net:net=$tap "$bench"/bench_net.elf "${ring_arg[@]}" tx "$size" "$net_count" | field ns)
                     read -r f b <<<"$(rate "$net_count" $((size * net_count)) "$ns")"
                     gf+="$f " gb+="$b "
                 else
                     line=$(receive $tap "$size" "$bench"/bench_hostio tap-rx $tap "$net_count" "$settle_ms")
                     read -r f b <<<"$(rate "$(field frames <<<"$line")" "$(field bytes <<<"$line")" "$(field ns <<<"$line")")"
                     hf_+="$f " hb+="$b "
-                    line=$(receive $tap "$size" "$skiff" --net:net=$tap "$bench"/bench_net.elf rx "$net_count" "$settle_ms")
+                    line=$(receive $tap "$size" "$skiff" --net:net=$tap "$bench"/bench_net.elf "${ring_arg[@]}" rx "$net_count" "$settle_ms")
                     read -r f b <<<"$(rate "$(field frames <<<"$line")" "$(field bytes <<<"$line")" "$(field ns <<<"$line")")"
                     gf+="$f " gb+="$b "
                 fi
@@ -206,9 +209,10 @@ if [[ $(id -u) == 0 ]] && make_tap $tap; then
             g=$(echo "$gf" | tr ' ' '\n' | grep . | stats)
             h=$(echo "$hf_" | tr ' ' '\n' | grep . | stats)
             gbs=$(echo "$gb" | tr ' ' '\n' | grep . | stats)
-            row "net: $label ${size} B (kframes/s)" "$(fmt "$(awk '{print $1/1000, $2/1000}' <<<"$g")" "")" \
+            row "net: $label ${size} B $mode (kframes/s)" "$(fmt "$(awk '{print $1/1000, $2/1000}' <<<"$g")" "")" \
                 "$(fmt "$(awk '{print $1/1000, $2/1000}' <<<"$h")" "")" "$(ratio "$(med_of "$g")" "$(med_of "$h")")" \
-                "guest median $(med_of "$gbs") MB/s; $net_count frames; $net_note"
+                "guest median $(med_of "$gbs") MB/s; $net_count frames"
+          done
         done
     done
 else
