@@ -62,7 +62,11 @@ class HostileGuest : public ::testing::Test {
         AttachContext ctx{mem, table, entries, poll};
         bindings.at(0).module->attach(bindings.at(0).bindings, ctx);
 #endif
-        write_boot_state(mem, plan, BootParams{plan.kernel_end, 1'000'000'000, "", entries});
+        BootParams params{};  // field by field: other fields may be added to it
+        params.kernel_end = plan.kernel_end;
+        params.tsc_hz = 1'000'000'000;
+        params.manifest = entries;
+        write_boot_state(mem, plan, params);
     }
     void TearDown() override {
         close(out[0]);

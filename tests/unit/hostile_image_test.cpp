@@ -57,7 +57,6 @@ TEST_P(HostileImage, IsRefusedWithOneLineBeforeAnythingIsOpened) {
     const ImageCase& c = GetParam();
     const fs::path& disk = runner.disk;
     const FileStamp before = stamp(disk);
-    const auto interfaces = network_interfaces();
     std::vector<std::string> touched;
     const Outcome o = runner.run(c.image, c.name + ".elf", &touched);
     const std::string path = (runner.images / (c.name + ".elf")).string();
@@ -69,7 +68,7 @@ TEST_P(HostileImage, IsRefusedWithOneLineBeforeAnythingIsOpened) {
     EXPECT_EQ(o.out, "");
     EXPECT_EQ(touched, std::vector<std::string>{}) << "skiff touched the operator's files";
     EXPECT_EQ(stamp(disk), before);
-    EXPECT_EQ(network_interfaces(), interfaces);
+    EXPECT_EQ(network_interfaces().count(kUnusedTap), 0u) << "skiff created tap " << kUnusedTap;
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, HostileImage, ::testing::ValuesIn(image_cases()),
