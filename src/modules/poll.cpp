@@ -36,6 +36,8 @@ int wait_readable(std::vector<pollfd>& fds, uint64_t timeout_ns) {
 
 void register_poll(HypercallTable& table, GuestMemory& mem, const PollSet& poll) {
     table.add(SKIFF_HC_POLL, [&mem, &poll](uint64_t gpa) {
+        // Checked before waiting: a POLL whose result cannot be written faults now, not after the timeout.
+        mem.translate_writable(gpa, sizeof(skiff_hc_poll));
         auto call = mem.read<skiff_hc_poll>(gpa);
         std::vector<pollfd> fds;
         for (const auto& s : poll.sources) fds.push_back(pollfd{s.fd, POLLIN, 0});

@@ -80,6 +80,12 @@ void SandboxPolicy::install() const {
         add(f, sc);
     add(f, SCMP_SYS(mmap), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)});
     add(f, SCMP_SYS(mprotect), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)});
+#ifdef __SANITIZE_ADDRESS__
+    // Sanitizer builds only (tools/sanitize.sh): ASan's runtime checks memory through a pipe.
+    add(f, SCMP_SYS(pipe2));
+    add(f, SCMP_SYS(read));
+    add(f, SCMP_SYS(write));
+#endif
 
     // TSYNC: threads started before this point (the net ring's) get the same filter.
     if (seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 1) != 0 || seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1) != 0 ||

@@ -1,7 +1,7 @@
 /* skiff guest ABI: the optional ring I/O feature for network frames (guest-abi.md §6), offered when
- * boot info host_features has SKIFF_HOST_FEATURE_RING_IO. skiff does not offer it yet
- * (host_features = 0, net_ring = 0), which every guest must accept; the layout is here so that
- * nothing else has to spell it. C99, self-contained. */
+ * boot info host_features has SKIFF_HOST_FEATURE_RING_IO (skiff does when a NIC is attached and
+ * KVM offers ioeventfds). A guest may ignore it and use the NET_READ/NET_WRITE hypercalls, which
+ * always work. C99, self-contained. */
 #ifndef SKIFF_ABI_RING_H
 #define SKIFF_ABI_RING_H
 
