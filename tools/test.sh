@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # test.sh: installs what skiff needs, builds it, and runs every test: unit tests, the guest suite
 # (real KVM where /dev/kvm works, else inside the emulated KVM host), the out-of-tree build of a
-# guest, and a bounded fuzzing slice. Usage: tools/test.sh [BUILD_DIR]   (env: SKIFF_FUZZ_SECONDS=30)
+# guest, and a bounded fuzzing slice, after checking the C++ formatting. Usage: tools/test.sh [BUILD_DIR]   (env: SKIFF_FUZZ_SECONDS=30)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build}
 cd "$root"
 tools/install-deps.sh
+tools/check-format.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
 (cd "$build" && ctest --output-on-failure -j"$(nproc)")

@@ -16,15 +16,17 @@ namespace skiff {
 namespace {
 
 std::string footer(const ModuleList& modules) {
-    std::string text = "Device options are written --FLAG:NAME=VALUE (or --FLAG NAME=VALUE); NAME is a device the\n"
-                       "unikernel's manifest declares, and every declared device must be bound.\n\nModules compiled in:";
+    std::string text =
+        "Device options are written --FLAG:NAME=VALUE (or --FLAG NAME=VALUE); NAME is a device the\n"
+        "unikernel's manifest declares, and every declared device must be bound.\n\nModules compiled in:";
     for (const auto& m : modules) text += std::string(" ") + m->name();
     if (modules.empty()) text += " (none)";
-    text += "\n\nExit status:\n"
-            "  0-255  the guest's own exit status (255: the guest aborted)\n"
-            "  1      operator error: bad option, bad image, device set-up failed (one line on stderr)\n"
-            "  253    guest fault: the guest broke the ABI and was terminated (registers on stderr)\n"
-            "  254    host error under a running guest (KVM or device I/O failed)\n";
+    text +=
+        "\n\nExit status:\n"
+        "  0-255  the guest's own exit status (255: the guest aborted)\n"
+        "  1      operator error: bad option, bad image, device set-up failed (one line on stderr)\n"
+        "  253    guest fault: the guest broke the ABI and was terminated (registers on stderr)\n"
+        "  254    host error under a running guest (KVM or device I/O failed)\n";
     return text;
 }
 
@@ -54,7 +56,8 @@ std::vector<std::string> normalize(int argc, const char* const* argv, const std:
 
 DeviceOption split_binding(const std::string& flag, const std::string& text) {
     const size_t eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("--" + flag + ":" + text + ": expected --" + flag + ":NAME=VALUE");
+    if (eq == std::string::npos || eq == 0)
+        throw UsageError("--" + flag + ":" + text + ": expected --" + flag + ":NAME=VALUE");
     return DeviceOption{flag, text.substr(0, eq), text.substr(eq + 1)};
 }
 
@@ -103,7 +106,8 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
     if (rest.front().starts_with("-")) throw UsageError("unknown option " + rest.front() + " (see --help)");
     options.unikernel = rest.front();
     options.guest_args.assign(rest.begin() + 1, rest.end());
-    if (!options.guest_args.empty() && options.guest_args.front() == "--") options.guest_args.erase(options.guest_args.begin());
+    if (!options.guest_args.empty() && options.guest_args.front() == "--")
+        options.guest_args.erase(options.guest_args.begin());
 
     for (const auto& m : modules)
         for (const OptionSpec& o : m->options())

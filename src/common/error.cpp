@@ -4,6 +4,8 @@
 
 namespace skiff {
 
-std::string errno_message(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+std::string errno_message(const std::string& what, int err) {
+    return what + ": " + std::strerror(err);
+}
 
 }  // namespace skiff

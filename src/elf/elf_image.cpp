@@ -22,7 +22,9 @@ struct ElfCloser {
 };
 using ElfHandle = std::unique_ptr<Elf, ElfCloser>;
 
-bool add_overflows(uint64_t a, uint64_t b, uint64_t* sum) { return __builtin_add_overflow(a, b, sum); }
+bool add_overflows(uint64_t a, uint64_t b, uint64_t* sum) {
+    return __builtin_add_overflow(a, b, sum);
+}
 
 bool fits_in(uint64_t offset, uint64_t len, uint64_t size) {
     uint64_t end = 0;
@@ -39,7 +41,9 @@ std::vector<uint8_t> read_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-ElfImage ElfImage::open(const std::filesystem::path& path) { return from_bytes(path.string(), read_file(path)); }
+ElfImage ElfImage::open(const std::filesystem::path& path) {
+    return from_bytes(path.string(), read_file(path));
+}
 
 ElfImage ElfImage::from_bytes(std::string display_name, std::vector<uint8_t> bytes) {
     ElfImage image;
@@ -100,7 +104,8 @@ void ElfImage::parse() {
         if (ph.p_type == PT_NOTE) {
             if (!fits_in(ph.p_offset, ph.p_filesz, bytes_.size())) fail(seg + ": note data lies outside the file");
             if (ph.p_filesz < 12) fail(seg + ": note does not fall within valid size");
-            Elf_Data* data = elf_getdata_rawchunk(elf.get(), static_cast<int64_t>(ph.p_offset), ph.p_filesz, ELF_T_NHDR);
+            Elf_Data* data =
+                elf_getdata_rawchunk(elf.get(), static_cast<int64_t>(ph.p_offset), ph.p_filesz, ELF_T_NHDR);
             if (!data) fail(seg + std::string(": unreadable notes: ") + elf_errmsg(-1));
             size_t pos = 0;
             while (pos < data->d_size) {
@@ -160,7 +165,8 @@ LoadPlan ElfImage::plan(uint64_t mem_size) const {
         plan.segments.push_back(PlacedSegment{s, start, end});
         previous = &s;
     }
-    if (entry_ < SKIFF_MIN_LOAD_ADDR || entry_ >= mem_size) throw ImageError(name_ + ": entry point outside guest memory");
+    if (entry_ < SKIFF_MIN_LOAD_ADDR || entry_ >= mem_size)
+        throw ImageError(name_ + ": entry point outside guest memory");
     plan.kernel_end = e_end;
     return plan;
 }

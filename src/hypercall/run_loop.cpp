@@ -24,7 +24,8 @@ std::string hex(uint64_t v) {
 void report_trap_frame(std::span<const uint8_t> cookie) {
     uint64_t f[7];
     std::memcpy(f, cookie.data(), sizeof f);
-    std::fprintf(stderr, "skiff: guest aborted with a trap frame: rip=0x%llx cr2=0x%llx ec=0x%llx rsp=0x%llx rflags=0x%llx\n",
+    std::fprintf(stderr,
+                 "skiff: guest aborted with a trap frame: rip=0x%llx cr2=0x%llx ec=0x%llx rsp=0x%llx rflags=0x%llx\n",
                  (unsigned long long)f[2], (unsigned long long)f[0], (unsigned long long)f[1], (unsigned long long)f[5],
                  (unsigned long long)f[4]);
 }
@@ -42,38 +43,42 @@ int halt_status(const GuestMemory& mem, uint64_t arg_gpa) {
 
 }  // namespace
 
-int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, const std::function<void()>& interrupted) {
+int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table,
+              const std::function<void()>& interrupted) {
     for (;;) {
         const VcpuExit exit = vcpu.run();
         switch (exit.kind) {
-        case VcpuExit::Kind::Io: {
-            const uint32_t nr = exit.port - SKIFF_HYPERCALL_PIO_BASE;
-            if (!exit.out || exit.size != 4 || exit.port < SKIFF_HYPERCALL_PIO_BASE || nr >= SKIFF_HC_MAX)
-                guest_fault(vcpu, "invalid port access: port=" + hex(exit.port));
-            const HypercallHandler* handler = nr == SKIFF_HC_HALT ? nullptr : table.find(nr);
-            if (nr != SKIFF_HC_HALT && !handler)
-                guest_fault(vcpu, "invalid hypercall " + std::to_string(nr) + " (not served by any enabled module)");
-            try {
-                if (!handler) return halt_status(mem, exit.value);
-                (*handler)(exit.value);
-            } catch (const GuestFault& fault) {
-                guest_fault(vcpu, std::string("hypercall ") + hypercall_name(nr) + ": " + fault.what());
+            case VcpuExit::Kind::Io: {
+                const uint32_t nr = exit.port - SKIFF_HYPERCALL_PIO_BASE;
+                if (!exit.out || exit.size != 4 || exit.port < SKIFF_HYPERCALL_PIO_BASE || nr >= SKIFF_HC_MAX)
+                    guest_fault(vcpu, "invalid port access: port=" + hex(exit.port));
+                const HypercallHandler* handler = nr == SKIFF_HC_HALT ? nullptr : table.find(nr);
+                if (nr != SKIFF_HC_HALT && !handler)
+                    guest_fault(vcpu,
+                                "invalid hypercall " + std::to_string(nr) + " (not served by any enabled module)");
+                try {
+                    if (!handler) return halt_status(mem, exit.value);
+                    (*handler)(exit.value);
+                } catch (const GuestFault& fault) {
+                    guest_fault(vcpu, std::string("hypercall ") + hypercall_name(nr) + ": " + fault.what());
+                }
+                break;
             }
-            break;
-        }
-        case VcpuExit::Kind::Interrupted:
-            try {
-                if (interrupted) interrupted();
-            } catch (const GuestFault& fault) {
-                guest_fault(vcpu, fault.what());
-            }
-            break;
-        case VcpuExit::Kind::MemoryFault: guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
-        case VcpuExit::Kind::Shutdown: guest_fault(vcpu, "triple fault (unhandled exception in the guest)");
-        case VcpuExit::Kind::Halt: guest_fault(vcpu, "guest executed HLT with interrupts off");
-        case VcpuExit::Kind::FailEntry: throw HostError("KVM: entry failure: hardware reason " + hex(exit.detail));
-        case VcpuExit::Kind::InternalError: guest_fault(vcpu, "KVM internal error, suberror " + std::to_string(exit.detail));
-        case VcpuExit::Kind::Other: guest_fault(vcpu, "unhandled exit reason " + std::to_string(exit.detail));
+            case VcpuExit::Kind::Interrupted:
+                try {
+                    if (interrupted) interrupted();
+                } catch (const GuestFault& fault) {
+                    guest_fault(vcpu, fault.what());
+                }
+                break;
+            case VcpuExit::Kind::MemoryFault:
+                guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
+            case VcpuExit::Kind::Shutdown: guest_fault(vcpu, "triple fault (unhandled exception in the guest)");
+            case VcpuExit::Kind::Halt: guest_fault(vcpu, "guest executed HLT with interrupts off");
+            case VcpuExit::Kind::FailEntry: throw HostError("KVM: entry failure: hardware reason " + hex(exit.detail));
+            case VcpuExit::Kind::InternalError:
+                guest_fault(vcpu, "KVM internal error, suberror " + std::to_string(exit.detail));
+            case VcpuExit::Kind::Other: guest_fault(vcpu, "unhandled exit reason " + std::to_string(exit.detail));
         }
     }
 }

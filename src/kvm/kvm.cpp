@@ -32,7 +32,9 @@ constexpr unsigned long kGetSupportedCpuid = _IOC(_IOC_READ | _IOC_WRITE, KVMIO,
 constexpr unsigned long kSetCpuid2 = _IOC(_IOC_WRITE, KVMIO, 0x90, sizeof(CpuidHeader));
 
 // Set-up failures are the operator's problem (no KVM, no permission); failures under a running guest are not.
-[[noreturn]] void setup_failed(const char* what) { throw UsageError(errno_message(std::string("KVM: ") + what, errno)); }
+[[noreturn]] void setup_failed(const char* what) {
+    throw UsageError(errno_message(std::string("KVM: ") + what, errno));
+}
 
 kvm_segment segment(uint16_t selector, uint8_t type, bool code) {
     kvm_segment s{};
@@ -65,7 +67,9 @@ int Kvm::vcpu_mmap_size() const {
     return size;
 }
 
-bool Kvm::has(int capability) const { return ioctl(fd(), KVM_CHECK_EXTENSION, capability) > 0; }
+bool Kvm::has(int capability) const {
+    return ioctl(fd(), KVM_CHECK_EXTENSION, capability) > 0;
+}
 
 std::vector<uint8_t> Kvm::supported_cpuid() const {
     for (uint32_t n = 128;; n *= 2) {
@@ -111,7 +115,9 @@ KvmVcpu::KvmVcpu(UniqueFd fd, int mmap_size) : fd_(std::move(fd)), mmap_size_(mm
     run_ = static_cast<kvm_run*>(p);
 }
 
-KvmVcpu::~KvmVcpu() { munmap(run_, mmap_size_); }
+KvmVcpu::~KvmVcpu() {
+    munmap(run_, mmap_size_);
+}
 
 void KvmVcpu::enter_long_mode(const LongModeEntry& entry) {
     kvm_sregs sregs{};
@@ -159,7 +165,7 @@ uint64_t KvmVcpu::tsc_hz() {
 }
 
 void KvmVcpu::enable_remote_exit() {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = [](int) {};  // only there to interrupt KVM_RUN: no SA_RESTART
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGUSR1, &sa, nullptr) != 0) setup_failed("cannot install the SIGUSR1 handler");
@@ -188,27 +194,30 @@ VcpuExit KvmVcpu::run() {
         throw HostError(errno_message("KVM: KVM_RUN failed", errno));
     }
     switch (run_->exit_reason) {
-    case KVM_EXIT_IO:
-        exit.kind = VcpuExit::Kind::Io;
-        exit.port = run_->io.port;
-        exit.out = run_->io.direction == KVM_EXIT_IO_OUT;
-        exit.size = run_->io.size;
-        if (exit.size == 4 && run_->io.count == 1)
-            std::memcpy(&exit.value, reinterpret_cast<uint8_t*>(run_) + run_->io.data_offset, 4);
-        else
-            exit.size = 0;  // string or repeated I/O is never a hypercall
-        break;
-    case KVM_EXIT_HLT: exit.kind = VcpuExit::Kind::Halt; break;
-    case KVM_EXIT_SHUTDOWN: exit.kind = VcpuExit::Kind::Shutdown; break;
-    case KVM_EXIT_FAIL_ENTRY:
-        exit.kind = VcpuExit::Kind::FailEntry;
-        exit.detail = run_->fail_entry.hardware_entry_failure_reason;
-        break;
-    case KVM_EXIT_INTERNAL_ERROR:
-        exit.kind = VcpuExit::Kind::InternalError;
-        exit.detail = run_->internal.suberror;
-        break;
-    default: exit.kind = VcpuExit::Kind::Other; exit.detail = run_->exit_reason; break;
+        case KVM_EXIT_IO:
+            exit.kind = VcpuExit::Kind::Io;
+            exit.port = run_->io.port;
+            exit.out = run_->io.direction == KVM_EXIT_IO_OUT;
+            exit.size = run_->io.size;
+            if (exit.size == 4 && run_->io.count == 1)
+                std::memcpy(&exit.value, reinterpret_cast<uint8_t*>(run_) + run_->io.data_offset, 4);
+            else
+                exit.size = 0;  // string or repeated I/O is never a hypercall
+            break;
+        case KVM_EXIT_HLT: exit.kind = VcpuExit::Kind::Halt; break;
+        case KVM_EXIT_SHUTDOWN: exit.kind = VcpuExit::Kind::Shutdown; break;
+        case KVM_EXIT_FAIL_ENTRY:
+            exit.kind = VcpuExit::Kind::FailEntry;
+            exit.detail = run_->fail_entry.hardware_entry_failure_reason;
+            break;
+        case KVM_EXIT_INTERNAL_ERROR:
+            exit.kind = VcpuExit::Kind::InternalError;
+            exit.detail = run_->internal.suberror;
+            break;
+        default:
+            exit.kind = VcpuExit::Kind::Other;
+            exit.detail = run_->exit_reason;
+            break;
     }
     return exit;
 }
@@ -218,8 +227,8 @@ VcpuRegisters KvmVcpu::registers() {
     kvm_sregs s{};
     if (ioctl(fd(), KVM_GET_REGS, &r) != 0 || ioctl(fd(), KVM_GET_SREGS, &s) != 0)
         throw HostError(errno_message("KVM: cannot read guest registers", errno));
-    return VcpuRegisters{r.rip, r.rsp, r.rbp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi,
-                         s.cr0, s.cr2, s.cr3, s.cr4, s.efer};
+    return VcpuRegisters{r.rip, r.rsp, r.rbp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx,
+                         r.rsi, r.rdi, s.cr0, s.cr2,    s.cr3, s.cr4, s.efer};
 }
 
 }  // namespace skiff

@@ -10,7 +10,9 @@
 namespace skiff {
 namespace {
 
-std::string entry_label(size_t index) { return "manifest entry " + std::to_string(index); }
+std::string entry_label(size_t index) {
+    return "manifest entry " + std::to_string(index);
+}
 
 // The payload of the first Solo5 note of `type`, with n_descsz checked per guest-abi.md §2.1.
 std::optional<std::span<const uint8_t>> find_note(const ElfImage& image, uint32_t type, uint32_t max_descsz,
@@ -27,7 +29,9 @@ std::optional<std::span<const uint8_t>> find_note(const ElfImage& image, uint32_
 
 }  // namespace
 
-const char* device_type_name(DeviceType type) { return type == DeviceType::Block ? "BLOCK_BASIC" : "NET_BASIC"; }
+const char* device_type_name(DeviceType type) {
+    return type == DeviceType::Block ? "BLOCK_BASIC" : "NET_BASIC";
+}
 
 std::optional<DeviceType> device_type_from_name(const std::string& name) {
     if (name == "BLOCK_BASIC") return DeviceType::Block;
@@ -83,8 +87,7 @@ Manifest parse_manifest(std::span<const uint8_t> payload) {
         if (e.type >= SKIFF_DEV_RESERVED_FIRST) continue;  // reserved range: ignored, as Solo5 does
         if (e.type != SKIFF_DEV_BLOCK_BASIC && e.type != SKIFF_DEV_NET_BASIC)
             fail(entry_label(i) + ": unknown device type " + std::to_string(e.type));
-        if (!is_valid_device_name(name))
-            fail(entry_label(i) + ": device name must be 1-67 characters of [A-Za-z0-9]");
+        if (!is_valid_device_name(name)) fail(entry_label(i) + ": device name must be 1-67 characters of [A-Za-z0-9]");
         if (!seen.emplace(name, e.type).second)
             fail("duplicate " + std::string(device_type_name(DeviceType(e.type))) + " device '" + name + "'");
         m.devices.push_back(Device{name, DeviceType(e.type), static_cast<uint32_t>(i)});
@@ -119,8 +122,8 @@ Manifest load_manifest(const ElfImage& image) {
 }
 
 Manifest find_manifest(const ElfImage& image) {
-    auto payload = find_note(image, SKIFF_NOTE_TYPE_MANIFEST, SKIFF_MANIFEST_NOTE_MAX_DESCSZ,
-                             SKIFF_MANIFEST_NOTE_PAYLOAD_OFFSET);
+    auto payload =
+        find_note(image, SKIFF_NOTE_TYPE_MANIFEST, SKIFF_MANIFEST_NOTE_MAX_DESCSZ, SKIFF_MANIFEST_NOTE_PAYLOAD_OFFSET);
     if (!payload) throw ImageError(image.name() + ": no Solo5 manifest found in executable");
     try {
         return parse_manifest(*payload);

@@ -29,8 +29,8 @@ struct Device {
 };
 
 struct Manifest {
-    std::vector<Device> devices;                    // declared devices, in entry order
-    std::vector<skiff_manifest_entry> entries;      // all entries as found (entry 0 included)
+    std::vector<Device> devices;                // declared devices, in entry order
+    std::vector<skiff_manifest_entry> entries;  // all entries as found (entry 0 included)
 
     const Device* find(const std::string& name, DeviceType type) const;
     bool declares(DeviceType type) const;

@@ -27,7 +27,8 @@ GuestMemory::GuestMemory(uint64_t size, uint64_t reserved) : size_(size), reserv
     // MAP_NORESERVE: a 4 GiB guest costs only the pages it touches.
     void* p = mmap(nullptr, mapped_size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
-        throw UsageError(errno_message("cannot map " + std::to_string(mapped_size() >> 20) + " MiB of guest memory", errno));
+        throw UsageError(
+            errno_message("cannot map " + std::to_string(mapped_size() >> 20) + " MiB of guest memory", errno));
     base_ = static_cast<uint8_t*>(p);
 }
 
@@ -39,7 +40,8 @@ GuestMemory::GuestMemory(GuestMemory&& other) noexcept
     : base_(std::exchange(other.base_, nullptr)),
       size_(std::exchange(other.size_, 0)),
       reserved_(std::exchange(other.reserved_, 0)),
-      readonly_(std::move(other.readonly_)), noaccess_(std::move(other.noaccess_)) {}
+      readonly_(std::move(other.readonly_)),
+      noaccess_(std::move(other.noaccess_)) {}
 
 std::span<const uint8_t> GuestMemory::translate(uint64_t gpa, uint64_t len) const {
     uint64_t end = 0;
@@ -57,7 +59,8 @@ std::span<uint8_t> GuestMemory::translate_writable(uint64_t gpa, uint64_t len) {
 
 std::span<uint8_t> GuestMemory::setup_span(uint64_t gpa, uint64_t len) {
     uint64_t end = 0;
-    if (gpa > size_ || __builtin_add_overflow(gpa, len, &end) || end > size_) invalid_access(gpa, len, "outside guest memory");
+    if (gpa > size_ || __builtin_add_overflow(gpa, len, &end) || end > size_)
+        invalid_access(gpa, len, "outside guest memory");
     return {base_ + gpa, len};
 }
 

@@ -64,7 +64,8 @@ void build_page_tables(GuestMemory& mem, const LoadPlan& plan) {
         if (region_needs_small_pages(plan, r)) {
             const uint64_t table = r == 0 ? SKIFF_PT0_BASE : std::exchange(next_table, next_table + SKIFF_PAGE_SIZE);
             for (uint64_t i = 0; i < kEntries; ++i)
-                mem.write_setup<uint64_t>(table + i * 8, page_entry(plan, region_base + i * SKIFF_PAGE_SIZE, tables_end));
+                mem.write_setup<uint64_t>(table + i * 8,
+                                          page_entry(plan, region_base + i * SKIFF_PAGE_SIZE, tables_end));
             pde = table | kTableLink;
         }
         mem.write_setup<uint64_t>(SKIFF_PD_BASE + r * 8, pde);

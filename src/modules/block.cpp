@@ -36,7 +36,8 @@ struct BlockDevice {
 };
 
 std::optional<uint64_t> parse_block_size(const std::string& text) {
-    if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
     const uint64_t n = std::stoull(text);
     if (n < kDefaultBlockSize || n > kMaxBlockSize || (n & (n - 1)) != 0) return std::nullopt;
     return n;
@@ -79,7 +80,8 @@ class BlockModule final : public DeviceModule {
             dev->block_size = size ? *parse_block_size(*size) : kDefaultBlockSize;
             if (dev->capacity < dev->block_size || dev->capacity % dev->block_size != 0)
                 throw UsageError("block device '" + b.device.name + "': size of " + path + " (" +
-                                 std::to_string(dev->capacity) + " bytes) must be a non-zero multiple of the block size (" +
+                                 std::to_string(dev->capacity) +
+                                 " bytes) must be a non-zero multiple of the block size (" +
                                  std::to_string(dev->block_size) + " bytes)");
             skiff_manifest_entry& e = ctx.entries[b.device.handle];
             e.u.block_basic.capacity = dev->capacity;
@@ -129,11 +131,13 @@ class BlockModule final : public DeviceModule {
     static void io_all(BlockDevice& dev, Span buf, uint64_t offset) {
         constexpr bool is_write = std::is_const_v<typename Span::element_type>;
         while (!buf.empty()) {
-            const ssize_t n = is_write ? ::pwrite(dev.fd.get(), buf.data(), buf.size(), off_t(offset))
-                                       : ::pread(dev.fd.get(), const_cast<uint8_t*>(buf.data()), buf.size(), off_t(offset));
+            const ssize_t n = is_write
+                                  ? ::pwrite(dev.fd.get(), buf.data(), buf.size(), off_t(offset))
+                                  : ::pread(dev.fd.get(), const_cast<uint8_t*>(buf.data()), buf.size(), off_t(offset));
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0)
-                throw HostError(errno_message(is_write ? "block write failed" : "block read failed", n < 0 ? errno : EIO));
+                throw HostError(
+                    errno_message(is_write ? "block write failed" : "block read failed", n < 0 ? errno : EIO));
             buf = buf.subspan(size_t(n));
             offset += uint64_t(n);
         }
@@ -144,6 +148,8 @@ class BlockModule final : public DeviceModule {
 
 }  // namespace
 
-std::unique_ptr<DeviceModule> make_block_module() { return std::make_unique<BlockModule>(); }
+std::unique_ptr<DeviceModule> make_block_module() {
+    return std::make_unique<BlockModule>();
+}
 
 }  // namespace skiff

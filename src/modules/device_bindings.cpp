@@ -7,9 +7,10 @@
 namespace skiff {
 namespace {
 
-
 // "net" for NET_BASIC: how messages name a device type.
-std::string kind(DeviceType type) { return type == DeviceType::Net ? "net" : "block"; }
+std::string kind(DeviceType type) {
+    return type == DeviceType::Net ? "net" : "block";
+}
 
 DeviceModule* module_of(const ModuleList& modules, DeviceType type) {
     for (const auto& m : modules)
@@ -30,8 +31,8 @@ std::vector<ModuleBindings> bind_devices(const std::string& image, const Manifes
                                          const std::vector<DeviceOption>& options, const ModuleList& modules) {
     for (const Device& d : manifest.devices)
         if (!module_of(modules, d.type))
-            throw UsageError(image + " declares " + kind(d.type) + " device '" + d.name + "' but this skiff was built without the " +
-                             kind(d.type) + " module");
+            throw UsageError(image + " declares " + kind(d.type) + " device '" + d.name +
+                             "' but this skiff was built without the " + kind(d.type) + " module");
 
     std::vector<ModuleBindings> result;
     auto binding_for = [&](DeviceModule* m, const Device& d) -> DeviceBinding& {
@@ -51,8 +52,8 @@ std::vector<ModuleBindings> bind_devices(const std::string& image, const Manifes
         if (!d) {
             const DeviceType other = m->type() == DeviceType::Net ? DeviceType::Block : DeviceType::Net;
             if (const Device* wrong = manifest.find(o.name, other))
-                throw UsageError(opt + ": '" + o.name + "' is a " + kind(wrong->type) + " device in " + image + ", not a " +
-                                 kind(m->type()) + " device");
+                throw UsageError(opt + ": '" + o.name + "' is a " + kind(wrong->type) + " device in " + image +
+                                 ", not a " + kind(m->type()) + " device");
             throw UsageError(opt + ": " + image + " declares no " + kind(m->type()) + " device '" + o.name + "'");
         }
         DeviceBinding& b = binding_for(m, *d);
@@ -64,8 +65,8 @@ std::vector<ModuleBindings> bind_devices(const std::string& image, const Manifes
         const OptionSpec primary = m->options().front();
         DeviceBinding& b = binding_for(m, d);
         if (!b.value(primary.flag))
-            throw UsageError(image + " declares " + kind(d.type) + " device '" + d.name + "' but no --" + primary.flag + ":" +
-                             d.name + "=" + primary.metavar + " was given");
+            throw UsageError(image + " declares " + kind(d.type) + " device '" + d.name + "' but no --" + primary.flag +
+                             ":" + d.name + "=" + primary.metavar + " was given");
         m->check(b);
     }
     return result;

@@ -71,7 +71,8 @@ Tap open_tap(const std::string& device, const std::string& tap) {
         throw UsageError(errno_message(what + "cannot query " + tap, errno));
     if (!(ifr.ifr_flags & (IFF_UP | IFF_RUNNING))) throw UsageError(what + "interface " + tap + " is down");
     ifr = interface_request(tap);
-    if (ioctl(sock.get(), SIOCGIFMTU, &ifr) != 0) throw UsageError(errno_message(what + "cannot read the MTU of " + tap, errno));
+    if (ioctl(sock.get(), SIOCGIFMTU, &ifr) != 0)
+        throw UsageError(errno_message(what + "cannot read the MTU of " + tap, errno));
     Tap t;
     t.mtu = static_cast<uint16_t>(ifr.ifr_mtu);
     for (uint32_t cmd : {ETHTOOL_SGRO, ETHTOOL_SGSO}) {  // best effort: not every interface supports it
@@ -85,7 +86,8 @@ Tap open_tap(const std::string& device, const std::string& tap) {
     if (!t.fd.valid()) throw UsageError(errno_message(what + "cannot open /dev/net/tun", errno));
     ifr = interface_request(tap);
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-    if (ioctl(t.fd.get(), TUNSETIFF, &ifr) != 0) throw UsageError(errno_message(what + "cannot attach to " + tap, errno));
+    if (ioctl(t.fd.get(), TUNSETIFF, &ifr) != 0)
+        throw UsageError(errno_message(what + "cannot attach to " + tap, errno));
     if (tap != ifr.ifr_name) throw UsageError(what + "attached to " + ifr.ifr_name + " instead of " + tap);
     return t;
 }
@@ -104,7 +106,8 @@ class NetModule final : public DeviceModule {
         if (tap.empty() || tap.size() >= IFNAMSIZ || tap.find_first_of("/ %") != std::string::npos)
             throw UsageError("--net:" + b.device.name + "=" + tap + ": not a valid interface name");
         if (const std::string* mac = b.value("net-mac"); mac && !parse_mac(*mac))
-            throw UsageError("--net-mac:" + b.device.name + "=" + *mac + ": malformed MAC address (want HH:HH:HH:HH:HH:HH)");
+            throw UsageError("--net-mac:" + b.device.name + "=" + *mac +
+                             ": malformed MAC address (want HH:HH:HH:HH:HH:HH)");
     }
 
     void attach(const std::vector<DeviceBinding>& bindings, AttachContext& ctx) override {
@@ -174,6 +177,8 @@ class NetModule final : public DeviceModule {
 
 }  // namespace
 
-std::unique_ptr<DeviceModule> make_net_module() { return std::make_unique<NetModule>(); }
+std::unique_ptr<DeviceModule> make_net_module() {
+    return std::make_unique<NetModule>();
+}
 
 }  // namespace skiff

@@ -19,7 +19,9 @@ constexpr uint32_t kSlotMask = SKIFF_RING_SLOTS - 1;
 constexpr int kSpinsBeforeSleep = 4096;  // guest-abi.md §6
 
 // The shared u32 fields are written by one side and read by the other, concurrently.
-std::atomic_ref<uint32_t> shared(uint32_t& field) { return std::atomic_ref<uint32_t>(field); }
+std::atomic_ref<uint32_t> shared(uint32_t& field) {
+    return std::atomic_ref<uint32_t>(field);
+}
 
 void write_frame(GuestMemory& mem, const RingDevice& dev, const skiff_ring_submission& s) {
     if (dev.fd < 0 || s.len == 0 || s.len > dev.max_frame) return;  // writes get no completion: dropped
@@ -73,7 +75,8 @@ skiff_ring& ring_in(GuestMemory& mem) {
 }
 
 bool ring_has_work(skiff_ring& ring) {
-    return shared(ring.ent_head).load(std::memory_order_relaxed) != shared(ring.ent_tail).load(std::memory_order_acquire);
+    return shared(ring.ent_head).load(std::memory_order_relaxed) !=
+           shared(ring.ent_tail).load(std::memory_order_acquire);
 }
 
 uint32_t process_ring(skiff_ring& ring, GuestMemory& mem, const RingDevices& devices) {

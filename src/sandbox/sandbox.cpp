@@ -36,7 +36,8 @@ void on_violation(int, siginfo_t* info, void*) {
 }
 
 void add(void* ctx, int syscall, std::initializer_list<scmp_arg_cmp> args = {}) {
-    const int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, syscall, static_cast<unsigned>(args.size()), args.begin());
+    const int rc =
+        seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, syscall, static_cast<unsigned>(args.size()), args.begin());
     if (rc != 0) throw UsageError("sandbox: cannot add a rule for system call " + std::to_string(syscall));
 }
 
@@ -47,7 +48,7 @@ void allow_on_fds(void* ctx, int syscall, const std::vector<int>& fds) {
 }  // namespace
 
 void SandboxPolicy::install() const {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_sigaction = on_violation;
     sa.sa_flags = SA_SIGINFO;
     sigaction(SIGSYS, &sa, nullptr);
@@ -57,7 +58,8 @@ void SandboxPolicy::install() const {
     void* f = ctx.get();
     // The vCPU: run it, and read its registers to report a fault.
     for (scmp_datum_t request : {scmp_datum_t(KVM_RUN), scmp_datum_t(KVM_GET_REGS), scmp_datum_t(KVM_GET_SREGS)})
-        add(f, SCMP_SYS(ioctl), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(vcpu_fd_)), SCMP_A1(SCMP_CMP_EQ, request)});
+        add(f, SCMP_SYS(ioctl),
+            {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(vcpu_fd_)), SCMP_A1(SCMP_CMP_EQ, request)});
     // Console and messages.
     allow_on_fds(f, SCMP_SYS(write), {STDOUT_FILENO, STDERR_FILENO});
     // Devices of the enabled modules, each call on its own fds only.
@@ -69,14 +71,14 @@ void SandboxPolicy::install() const {
     if (ring_kick_fd_ >= 0) {
         allow_on_fds(f, SCMP_SYS(read), {ring_kick_fd_});
         allow_on_fds(f, SCMP_SYS(write), {ring_kick_fd_});
-        add(f, SCMP_SYS(tgkill), {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(ring_signal_pid_)),
-                                  SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(ring_signal_tid_)),
-                                  SCMP_A2(SCMP_CMP_EQ, SIGUSR1)});
+        add(f, SCMP_SYS(tgkill),
+            {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(ring_signal_pid_)),
+             SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(ring_signal_tid_)), SCMP_A2(SCMP_CMP_EQ, SIGUSR1)});
     }
     // Waiting, clocks, memory without execute permission, and a clean exit.
-    for (int sc : {SCMP_SYS(ppoll), SCMP_SYS(clock_gettime), SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise),
-                   SCMP_SYS(close), SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
-                   SCMP_SYS(exit), SCMP_SYS(exit_group)})
+    for (int sc :
+         {SCMP_SYS(ppoll), SCMP_SYS(clock_gettime), SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(close),
+          SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit), SCMP_SYS(exit_group)})
         add(f, sc);
     add(f, SCMP_SYS(mmap), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)});
     add(f, SCMP_SYS(mprotect), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)});

@@ -23,7 +23,9 @@ struct ImageCase {
 };
 
 // gtest names a failing case by this, instead of dumping its bytes.
-inline void PrintTo(const ImageCase& c, std::ostream* os) { *os << c.name; }
+inline void PrintTo(const ImageCase& c, std::ostream* os) {
+    *os << c.name;
+}
 
 inline constexpr uint32_t kBlock = SKIFF_DEV_BLOCK_BASIC;
 inline constexpr uint32_t kNet = SKIFF_DEV_NET_BASIC;
@@ -34,8 +36,12 @@ inline std::vector<skiff_manifest_entry> usual_entries() {
 }
 
 // A well-formed image: text at 1 MiB, ABI note, manifest note.
-inline ElfBuilder valid_builder() { return ElfBuilder::hvt_image(usual_entries()); }
-inline Bytes valid_image() { return valid_builder().build(); }
+inline ElfBuilder valid_builder() {
+    return ElfBuilder::hvt_image(usual_entries());
+}
+inline Bytes valid_image() {
+    return valid_builder().build();
+}
 
 // The valid image with manifest payload `payload`.
 inline Bytes with_manifest(const Bytes& payload) {
@@ -93,7 +99,9 @@ inline Bytes raw_note(uint32_t namesz, uint32_t descsz, uint32_t type, const Byt
     return out;
 }
 
-inline Bytes solo5_name() { return Bytes{'S', 'o', 'l', 'o', '5', 0, 0, 0}; }
+inline Bytes solo5_name() {
+    return Bytes{'S', 'o', 'l', 'o', '5', 0, 0, 0};
+}
 
 inline Bytes with_raw_notes(const std::vector<Bytes>& notes) {
     ElfBuilder b;
@@ -102,7 +110,9 @@ inline Bytes with_raw_notes(const std::vector<Bytes>& notes) {
     return b.build();
 }
 
-inline skiff_manifest_entry entry(const std::string& name, uint32_t type) { return test::manifest_entry(name, type); }
+inline skiff_manifest_entry entry(const std::string& name, uint32_t type) {
+    return test::manifest_entry(name, type);
+}
 
 inline std::vector<ImageCase> image_cases() {
     std::vector<ImageCase> c;
@@ -142,7 +152,8 @@ inline std::vector<ImageCase> image_cases() {
         "program header table lies outside the file");
 
     // --- program headers ---
-    add("dynamic_segment",
+    add(
+        "dynamic_segment",
         [] {
             ElfBuilder b = valid_builder();
             b.segment(PT_DYNAMIC, PF_R, Bytes(16, 0));
@@ -153,7 +164,8 @@ inline std::vector<ImageCase> image_cases() {
         "segment 0: file data lies outside the file");
     add("load_offset_wraps", edited_phdr(0, [](Elf64_Phdr& p) { p.p_offset = ~uint64_t{0}; }),
         "segment 0: file data lies outside the file");
-    add("no_pt_load",
+    add(
+        "no_pt_load",
         [] {
             ElfBuilder b;
             b.notes({test::abi_note()});
@@ -172,21 +184,24 @@ inline std::vector<ImageCase> image_cases() {
         "segment 1: note does not fall within valid size");
     add("note_namesz_lie", with_raw_notes({raw_note(0x10000, 4, SKIFF_NOTE_TYPE_ABI, solo5_name())}),
         "segment 1: note does not fall within valid size");
-    add("note_garbage_tail",
+    add(
+        "note_garbage_tail",
         [] {
             Bytes notes = test::abi_note();
             notes.insert(notes.end(), {1, 2, 3, 4, 5, 6, 7, 8});
             return with_raw_notes({notes});
         }(),
         "segment 1: note does not fall within valid size");
-    add("no_notes",
+    add(
+        "no_notes",
         [] {
             ElfBuilder b;
             b.load(0x100000, 0x1000, PF_R | PF_X);
             return b.build();
         }(),
         "no Solo5 ABI note found in executable");
-    add("missing_abi_note",
+    add(
+        "missing_abi_note",
         [] {
             ElfBuilder b;
             b.load(0x100000, 0x1000, PF_R | PF_X);
@@ -195,8 +210,7 @@ inline std::vector<ImageCase> image_cases() {
         }(),
         "no Solo5 ABI note found in executable");
     add("missing_manifest_note", with_raw_notes({test::abi_note()}), "no Solo5 manifest found in executable");
-    add("abi_note_wrong_owner",
-        with_raw_notes({test::elf_note("Solo6", SKIFF_NOTE_TYPE_ABI, Bytes(20, 0))}),
+    add("abi_note_wrong_owner", with_raw_notes({test::elf_note("Solo6", SKIFF_NOTE_TYPE_ABI, Bytes(20, 0))}),
         "no Solo5 ABI note found in executable");
     add("abi_wrong_target", with_abi(2, SKIFF_ABI_VERSION), "executable is not for the hvt target");
     add("abi_target_zero", with_abi(0, SKIFF_ABI_VERSION), "executable is not for the hvt target");
@@ -232,35 +246,40 @@ inline std::vector<ImageCase> image_cases() {
         "invalid manifest: size 320 does not match 5 entries");
     add("manifest_count_short", with_manifest(test::manifest_payload(usual_entries(), 1, 2)),
         "invalid manifest: size 320 does not match 2 entries");
-    add("name_without_nul",
+    add(
+        "name_without_nul",
         [] {
             auto e = usual_entries();
             std::memset(e[1].name, 'a', sizeof e[1].name);
             return with_entries(e);
         }(),
         "invalid manifest: manifest entry 1: name is not NUL-terminated");
-    add("entry0_name_without_nul",
+    add(
+        "entry0_name_without_nul",
         [] {
             auto e = usual_entries();
             std::memset(e[0].name, 'z', sizeof e[0].name);
             return with_entries(e);
         }(),
         "invalid manifest: manifest entry 0: name is not NUL-terminated");
-    add("attached_set",
+    add(
+        "attached_set",
         [] {
             auto e = usual_entries();
             e[2].attached = 1;
             return with_entries(e);
         }(),
         "invalid manifest: manifest entry 2: attached flag set in the image");
-    add("entry0_not_reserved",
+    add(
+        "entry0_not_reserved",
         [] {
             auto e = usual_entries();
             e[0].type = kBlock;
             return with_entries(e);
         }(),
         "invalid manifest: entry 0 is not the reserved entry");
-    add("entry0_named",
+    add(
+        "entry0_named",
         [] {
             auto e = usual_entries();
             e[0] = entry("x", SKIFF_DEV_RESERVED_FIRST);
@@ -273,7 +292,8 @@ inline std::vector<ImageCase> image_cases() {
         "invalid manifest: manifest entry 1: unknown device type 3");
     add("unknown_type_below_reserved", with_entries(test::manifest_entries({{"disk", SKIFF_DEV_RESERVED_FIRST - 1}})),
         "invalid manifest: manifest entry 1: unknown device type 1073741823");
-    const std::string bad_name = "invalid manifest: manifest entry 1: device name must be 1-67 characters of [A-Za-z0-9]";
+    const std::string bad_name =
+        "invalid manifest: manifest entry 1: device name must be 1-67 characters of [A-Za-z0-9]";
     add("name_empty", with_entries(test::manifest_entries({{"", kBlock}})), bad_name);
     add("name_dash", with_entries(test::manifest_entries({{"a-b", kBlock}})), bad_name);
     add("name_space", with_entries(test::manifest_entries({{"a b", kNet}})), bad_name);
@@ -290,14 +310,12 @@ inline std::vector<ImageCase> image_cases() {
         "segment 0 is below the minimum load address 0x100000");
     add("load_at_zero", with_loads([](ElfBuilder& b) { b.load(0, 0x1000, PF_R | PF_X); }),
         "segment 0 is below the minimum load address 0x100000");
-    add("loads_out_of_order",
-        with_loads([](ElfBuilder& b) {
+    add("loads_out_of_order", with_loads([](ElfBuilder& b) {
             b.load(0x200000, 0x1000, PF_R);
             b.load(0x100000, 0x1000, PF_R | PF_X);
         }),
         "segment 1 is out of order (below segment 0)");
-    add("loads_overlap",
-        with_loads([](ElfBuilder& b) {
+    add("loads_overlap", with_loads([](ElfBuilder& b) {
             b.load(0x100000, 0x2000, PF_R | PF_X);
             b.load(0x101000, 0x1000, PF_R | PF_W);
         }),
@@ -306,14 +324,16 @@ inline std::vector<ImageCase> image_cases() {
         "segment 0 has an alignment that is not a power of two");
     add("align_three", with_loads([](ElfBuilder& b) { b.load(0x100000, 0x1000, PF_R | PF_X, 0, 3); }),
         "segment 0 has an alignment that is not a power of two");
-    add("align_rounds_below_1mib", with_loads([](ElfBuilder& b) { b.load(0x100000, 0x1000, PF_R | PF_X, 0, 0x400000); }),
+    add("align_rounds_below_1mib",
+        with_loads([](ElfBuilder& b) { b.load(0x100000, 0x1000, PF_R | PF_X, 0, 0x400000); }),
         "segment 0 is below the minimum load address 0x100000");
     add("not_page_aligned", with_loads([](ElfBuilder& b) { b.load(0x100800, 0x1000, PF_R | PF_X, 0, 16); }, 0x100800),
         "segment 0 is not page-aligned");
     add("load_outside_memory", with_loads([](ElfBuilder& b) { b.load(0x40000000, 0x1000, PF_R | PF_X); }, 0x40000000),
         "segment 0 does not fit in guest memory");
-    add("load_straddles_end", with_loads([](ElfBuilder& b) { b.load((kCaseMemMiB << 20) - 0x1000, 0x2000, PF_R | PF_X); },
-                                         (kCaseMemMiB << 20) - 0x1000),
+    add("load_straddles_end",
+        with_loads([](ElfBuilder& b) { b.load((kCaseMemMiB << 20) - 0x1000, 0x2000, PF_R | PF_X); },
+                   (kCaseMemMiB << 20) - 0x1000),
         "segment 0 does not fit in guest memory");
     add("memsz_beyond_memory", with_loads([](ElfBuilder& b) { b.load(0x100000, 0x1000, PF_R | PF_W, 64ull << 20); }),
         "segment 0 does not fit in guest memory");
@@ -327,8 +347,7 @@ inline std::vector<ImageCase> image_cases() {
         "segment 0 does not fit in guest memory");
     add("write_and_exec", with_loads([](ElfBuilder& b) { b.load(0x100000, 0x1000, PF_R | PF_W | PF_X); }),
         "segment 0 requests WRITE and EXEC permissions");
-    add("write_and_exec_second",
-        with_loads([](ElfBuilder& b) {
+    add("write_and_exec_second", with_loads([](ElfBuilder& b) {
             b.load(0x100000, 0x1000, PF_R | PF_X);
             b.load(0x101000, 0x1000, PF_W | PF_X);
         }),

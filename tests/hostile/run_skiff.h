@@ -23,7 +23,9 @@
 namespace skiff::hostile {
 
 // The tender built next to the tests.
-inline std::string skiff_binary() { return std::string(SKIFF_BINARY_DIR) + "/src/skiff"; }
+inline std::string skiff_binary() {
+    return std::string(SKIFF_BINARY_DIR) + "/src/skiff";
+}
 
 struct Outcome {
     int status = -1;  // exit status, or 128 + signal
@@ -64,7 +66,8 @@ inline Outcome run_program(const std::vector<std::string>& argv, RunOptions opts
         dup2(null, 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
-        if (opts.run_as_uid >= 0 && (setgid(gid_t(opts.run_as_uid)) != 0 || setuid(uid_t(opts.run_as_uid)) != 0)) _exit(126);
+        if (opts.run_as_uid >= 0 && (setgid(gid_t(opts.run_as_uid)) != 0 || setuid(uid_t(opts.run_as_uid)) != 0))
+            _exit(126);
         execv(args[0], args.data());
         _exit(127);
     }
@@ -76,7 +79,8 @@ inline Outcome run_program(const std::vector<std::string>& argv, RunOptions opts
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.timeout_ms);
     int open_fds = 2;
     while (open_fds > 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             o.timed_out = true;
             kill(pid, SIGKILL);
@@ -115,9 +119,9 @@ inline Outcome run_skiff(const std::vector<std::string>& args, RunOptions opts =
 class DirectoryWatch {
   public:
     explicit DirectoryWatch(const std::filesystem::path& dir) : fd_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
-        if (fd_ < 0 || inotify_add_watch(fd_, dir.c_str(),
-                                         IN_OPEN | IN_CREATE | IN_MODIFY | IN_ATTRIB | IN_DELETE | IN_MOVED_FROM |
-                                             IN_MOVED_TO) < 0)
+        if (fd_ < 0 || inotify_add_watch(
+                           fd_, dir.c_str(),
+                           IN_OPEN | IN_CREATE | IN_MODIFY | IN_ATTRIB | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO) < 0)
             throw std::runtime_error("inotify on " + dir.string() + " failed");
     }
     ~DirectoryWatch() { close(fd_); }

@@ -157,7 +157,8 @@ TEST_F(BlockModule, RefusesAMissingFile) {
         attach();
         FAIL();
     } catch (const UsageError& e) {
-        EXPECT_STREQ(e.what(), ("block device 'disk': cannot open " + disk.string() + ": No such file or directory").c_str());
+        EXPECT_STREQ(e.what(),
+                     ("block device 'disk': cannot open " + disk.string() + ": No such file or directory").c_str());
     }
     EXPECT_FALSE(std::filesystem::exists(disk));
 }
@@ -168,8 +169,8 @@ TEST_F(BlockModule, RefusesBadSectorSizesBeforeOpeningAnything) {
             attach(bad);
             FAIL() << bad;
         } catch (const UsageError& e) {
-            EXPECT_EQ(std::string(e.what()),
-                      std::string("--block-sector-size:disk=") + bad + ": block size must be a power of two from 512 to 32768");
+            EXPECT_EQ(std::string(e.what()), std::string("--block-sector-size:disk=") + bad +
+                                                 ": block size must be a power of two from 512 to 32768");
         }
     }
 }

@@ -48,7 +48,8 @@ TEST_F(CommandLine, DoubleDashSeparatesImageAndGuestArguments) {
 
 #if defined(SKIFF_MODULE_NET) && defined(SKIFF_MODULE_BLOCK)
 TEST_F(CommandLine, Solo5StyleDeviceOptions) {
-    Options o = parse({"--net:service=tap0", "--block:disk=/tmp/d.img", "--net-mac:service=02:00:00:00:00:01", "hello.elf"});
+    Options o =
+        parse({"--net:service=tap0", "--block:disk=/tmp/d.img", "--net-mac:service=02:00:00:00:00:01", "hello.elf"});
     ASSERT_EQ(o.devices.size(), 3u);
     EXPECT_EQ(o.devices[0].flag, "net");
     EXPECT_EQ(o.devices[0].name, "service");
@@ -84,7 +85,9 @@ TEST_F(CommandLine, MemoryOutOfRangeIsRefused) {
     EXPECT_NE(error_of({"--mem=lots", "hello.elf"}).find("--mem"), std::string::npos);
 }
 
-TEST_F(CommandLine, NoSandboxTurnsTheSandboxOff) { EXPECT_FALSE(parse({"--no-sandbox", "hello.elf"}).sandbox); }
+TEST_F(CommandLine, NoSandboxTurnsTheSandboxOff) {
+    EXPECT_FALSE(parse({"--no-sandbox", "hello.elf"}).sandbox);
+}
 
 TEST_F(CommandLine, HelpAndVersionReturnNothingToRun) {
     const char* help[] = {"skiff", "--help"};

@@ -21,8 +21,8 @@ class DeviceBindings : public ::testing::Test {
         return "accepted";
     }
     ModuleList modules = compiled_modules();
-    Manifest manifest = test::manifest_of(
-        {{"service", DeviceType::Net}, {"admin", DeviceType::Net}, {"disk", DeviceType::Block}});
+    Manifest manifest =
+        test::manifest_of({{"service", DeviceType::Net}, {"admin", DeviceType::Net}, {"disk", DeviceType::Block}});
     std::vector<DeviceOption> all{{"net", "service", "tap0"}, {"net", "admin", "tap1"}, {"block", "disk", "disk.img"}};
 };
 
@@ -83,7 +83,8 @@ TEST_F(DeviceBindings, SixtyThreeDevicesOfAnyMix) {
     for (int i = 0; i < 63; ++i) {
         const bool net = i % 2 == 0;
         devices.push_back({"dev" + std::to_string(i), net ? DeviceType::Net : DeviceType::Block});
-        options.push_back({net ? "net" : "block", "dev" + std::to_string(i), net ? "tap" + std::to_string(i) : "f.img"});
+        options.push_back(
+            {net ? "net" : "block", "dev" + std::to_string(i), net ? "tap" + std::to_string(i) : "f.img"});
     }
     manifest = test::manifest_of(devices);
     auto groups = bind_devices("hello.elf", manifest, options, modules);
@@ -103,7 +104,8 @@ TEST(DeviceBindingsWithoutModules, DeclaredTypeWithoutItsModuleIsRefused) {
         bind_devices("hello.elf", m, {}, none);
         FAIL();
     } catch (const UsageError& e) {
-        EXPECT_STREQ(e.what(), "hello.elf declares net device 'service' but this skiff was built without the net module");
+        EXPECT_STREQ(e.what(),
+                     "hello.elf declares net device 'service' but this skiff was built without the net module");
     }
 }
 

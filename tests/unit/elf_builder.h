@@ -4,8 +4,8 @@
 
 #include <elf.h>
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -23,7 +23,9 @@ inline void append(Bytes& out, const void* data, size_t len) {
     out.insert(out.end(), p, p + len);
 }
 
-inline void append_u32(Bytes& out, uint32_t v) { append(out, &v, sizeof v); }
+inline void append_u32(Bytes& out, uint32_t v) {
+    append(out, &v, sizeof v);
+}
 
 inline void pad_to(Bytes& out, size_t align) {
     while (out.size() % align != 0) out.push_back(0);
@@ -71,7 +73,9 @@ inline skiff_manifest_entry manifest_entry(const std::string& name, uint32_t typ
     return e;
 }
 
-inline skiff_manifest_entry reserved_entry() { return manifest_entry("", SKIFF_DEV_RESERVED_FIRST); }
+inline skiff_manifest_entry reserved_entry() {
+    return manifest_entry("", SKIFF_DEV_RESERVED_FIRST);
+}
 
 // The manifest structure (version, entry count, entries); `count` overrides the entry count field.
 inline Bytes manifest_payload(const std::vector<skiff_manifest_entry>& entries, uint32_t version = 1,

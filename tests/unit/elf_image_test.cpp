@@ -19,7 +19,9 @@ using test::ElfBuilder;
 constexpr uint64_t kMiB = 1024 * 1024;
 constexpr uint64_t kMem = 512 * kMiB;
 
-ElfImage image_of(Bytes bytes) { return ElfImage::from_bytes("t.elf", std::move(bytes)); }
+ElfImage image_of(Bytes bytes) {
+    return ElfImage::from_bytes("t.elf", std::move(bytes));
+}
 
 // The message of the ImageError that `f` throws ("" if it throws none).
 template <typename F>
@@ -46,7 +48,9 @@ ElfBuilder text_only() {
     return b;
 }
 
-Bytes bytes_of(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes bytes_of(const std::string& s) {
+    return Bytes(s.begin(), s.end());
+}
 
 TEST(ElfImage, AcceptsWellFormedImage) {
     ElfBuilder b;
@@ -93,9 +97,13 @@ TEST(ElfImage, SkipsLoadSegmentsWithoutFileData) {
     EXPECT_EQ(image.plan(kMem).kernel_end, 0x101000u);
 }
 
-TEST(ElfImage, RejectsTooShortFile) { EXPECT_EQ(parse_error(Bytes(63, 0)), "t.elf: not an ELF file (too short)"); }
+TEST(ElfImage, RejectsTooShortFile) {
+    EXPECT_EQ(parse_error(Bytes(63, 0)), "t.elf: not an ELF file (too short)");
+}
 
-TEST(ElfImage, RejectsNonElfFile) { EXPECT_EQ(parse_error(Bytes(200, 'A')), "t.elf: not an ELF file"); }
+TEST(ElfImage, RejectsNonElfFile) {
+    EXPECT_EQ(parse_error(Bytes(200, 'A')), "t.elf: not an ELF file");
+}
 
 TEST(ElfImage, Rejects32BitElf) {
     Bytes bytes = text_only().build();

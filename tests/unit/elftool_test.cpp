@@ -36,7 +36,9 @@ std::string slurp(const fs::path& p) {
     return s.str();
 }
 
-void spit(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+void spit(const fs::path& p, const std::string& text) {
+    std::ofstream(p, std::ios::binary) << text;
+}
 
 std::string quote(const std::string& s) {
     std::string q = "'";
@@ -44,7 +46,9 @@ std::string quote(const std::string& s) {
     return q + "'";
 }
 
-size_t line_count(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t line_count(const std::string& s) {
+    return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 json manifest_json(const std::vector<std::pair<std::string, std::string>>& devices) {
     json list = json::array();
@@ -97,9 +101,10 @@ class Elftool : public ::testing::Test {
     fs::path compile(const fs::path& c) const {
         fs::path o = c;
         o.replace_extension(".o");
-        const std::string cmd = "cc -std=c99 -Wall -Wextra -Werror -ffreestanding -fno-pie -fno-stack-protector "
-                                "-fno-asynchronous-unwind-tables -I " SKIFF_SOURCE_DIR "/include -c " +
-                                quote(c.string()) + " -o " + quote(o.string());
+        const std::string cmd =
+            "cc -std=c99 -Wall -Wextra -Werror -ffreestanding -fno-pie -fno-stack-protector "
+            "-fno-asynchronous-unwind-tables -I " SKIFF_SOURCE_DIR "/include -c " +
+            quote(c.string()) + " -o " + quote(o.string());
         EXPECT_TRUE(shell(cmd)) << cmd;
         return o;
     }
@@ -107,17 +112,17 @@ class Elftool : public ::testing::Test {
     // A static non-PIE ET_EXEC with a _start, the hvt ABI note and the manifest generated from `doc`.
     fs::path build_unikernel(const json& doc) {
         spit(path("manifest.json"), doc.dump());
-        Result gen = run("gen-manifest " + quote(path("manifest.json").string()) + " " +
-                         quote(path("manifest.c").string()));
+        Result gen =
+            run("gen-manifest " + quote(path("manifest.json").string()) + " " + quote(path("manifest.c").string()));
         EXPECT_EQ(gen.status, 0) << gen.err;
         spit(path("start.c"), kStartC);
         spit(path("abi.c"), kAbiNoteC);
         const fs::path elf = path("kernel.elf");
-        const std::string cmd = "cc -nostdlib -static -no-pie -Wl,-Ttext-segment=0x100000 "
-                                "-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none " +
-                                quote(compile(path("start.c")).string()) + " " +
-                                quote(compile(path("abi.c")).string()) + " " +
-                                quote(compile(path("manifest.c")).string()) + " -o " + quote(elf.string());
+        const std::string cmd =
+            "cc -nostdlib -static -no-pie -Wl,-Ttext-segment=0x100000 "
+            "-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none " +
+            quote(compile(path("start.c")).string()) + " " + quote(compile(path("abi.c")).string()) + " " +
+            quote(compile(path("manifest.c")).string()) + " -o " + quote(elf.string());
         EXPECT_TRUE(shell(cmd)) << cmd;
         return elf;
     }
@@ -145,15 +150,21 @@ class Elftool : public ::testing::Test {
     fs::path dir_;
 };
 
-TEST_F(Elftool, RoundTripsNoDevices) { expect_round_trip(manifest_json({})); }
+TEST_F(Elftool, RoundTripsNoDevices) {
+    expect_round_trip(manifest_json({}));
+}
 
-TEST_F(Elftool, RoundTripsOneDevice) { expect_round_trip(manifest_json({{"service", "NET_BASIC"}})); }
+TEST_F(Elftool, RoundTripsOneDevice) {
+    expect_round_trip(manifest_json({{"service", "NET_BASIC"}}));
+}
 
 TEST_F(Elftool, RoundTripsTwoDevicesInOrder) {
     expect_round_trip(manifest_json({{"storage", "BLOCK_BASIC"}, {"storage", "NET_BASIC"}}));
 }
 
-TEST_F(Elftool, RoundTrips63Devices) { expect_round_trip(many_devices(63)); }
+TEST_F(Elftool, RoundTrips63Devices) {
+    expect_round_trip(many_devices(63));
+}
 
 TEST_F(Elftool, QueryManifestPrintsPrettyJson) {
     const fs::path elf = build_unikernel(manifest_json({{"a", "NET_BASIC"}}));
@@ -276,7 +287,8 @@ TEST_F(Elftool, PrintsVersionAndHelp) {
     EXPECT_EQ(v.out.rfind("skiff-elftool ", 0), 0u) << v.out;
     Result h = run("--help");
     EXPECT_EQ(h.status, 0);
-    for (const char* sub : {"gen-manifest", "query-manifest", "query-abi"}) EXPECT_NE(h.out.find(sub), std::string::npos);
+    for (const char* sub : {"gen-manifest", "query-manifest", "query-abi"})
+        EXPECT_NE(h.out.find(sub), std::string::npos);
 }
 
 TEST_F(Elftool, RequiresASubcommand) {
@@ -309,8 +321,9 @@ std::string with_device(const std::string& device) {
 }
 
 const BadSource kBadSources[] = {
-    {"SyntaxError", "{\"type\": ", "line 1, column 10: syntax error while parsing value - unexpected end of input; "
-                                  "expected '[', '{', or a literal"},
+    {"SyntaxError", "{\"type\": ",
+     "line 1, column 10: syntax error while parsing value - unexpected end of input; "
+     "expected '[', '{', or a literal"},
     {"RootNotObject", "[]", ".: must be an object"},
     {"MissingType", R"({"version":1,"devices":[]})", ".type: missing required key"},
     {"MissingVersion", R"({"type":"solo5.manifest","devices":[]})", ".version: missing required key"},
@@ -341,8 +354,9 @@ const BadSource kBadSources[] = {
     {"TypeNotStringInDevice", with_device(R"({"name":"a","type":2})"), ".devices[0].type: must be a string"},
     {"UnknownDeviceType", with_device(R"({"name":"a","type":"RESERVED_FIRST"})"),
      ".devices[0].type: unknown device type \"RESERVED_FIRST\" (BLOCK_BASIC or NET_BASIC)"},
-    {"DuplicateName", with_device(R"({"name":"a","type":"NET_BASIC"},{"name":"b","type":"NET_BASIC"},)"
-                                  R"({"name":"a","type":"NET_BASIC"})"),
+    {"DuplicateName",
+     with_device(R"({"name":"a","type":"NET_BASIC"},{"name":"b","type":"NET_BASIC"},)"
+                 R"({"name":"a","type":"NET_BASIC"})"),
      ".devices[2].name: duplicate NET_BASIC device \"a\" (also .devices[0])"},
     {"TooManyDevices", many_devices(64).dump(), ".devices[]: too many entries, maximum 63"},
 };

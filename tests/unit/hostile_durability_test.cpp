@@ -17,13 +17,17 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr uint64_t kBlockSize = 512;
-constexpr uint64_t kBlocks = 128;          // a 64 KiB disk
-constexpr uint64_t kPatternBlocks = 8;     // DURABILITY_BLOCKS in tests/guest/durability_pattern.h
+constexpr uint64_t kBlocks = 128;       // a 64 KiB disk
+constexpr uint64_t kPatternBlocks = 8;  // DURABILITY_BLOCKS in tests/guest/durability_pattern.h
 
 // durability_byte() of tests/guest/durability_pattern.h.
-uint8_t pattern_byte(uint64_t tag, uint64_t block, uint64_t i) { return uint8_t(tag * 31 + block * 7 + i + 0x5A); }
+uint8_t pattern_byte(uint64_t tag, uint64_t block, uint64_t i) {
+    return uint8_t(tag * 31 + block * 7 + i + 0x5A);
+}
 
-fs::path guest_image(const std::string& name) { return fs::path(SKIFF_BINARY_DIR) / "tests/guest" / (name + ".elf"); }
+fs::path guest_image(const std::string& name) {
+    return fs::path(SKIFF_BINARY_DIR) / "tests/guest" / (name + ".elf");
+}
 
 bool kvm_usable() {
     const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -42,7 +46,9 @@ struct Case {
     int exit_status;
     uint64_t tag;
 };
-void PrintTo(const Case& c, std::ostream* os) { *os << c.image; }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.image;
+}
 
 class Durability : public ::testing::TestWithParam<Case> {
   protected:
@@ -88,8 +94,9 @@ TEST_P(Durability, TheBackingFileHoldsWhatTheGuestWrote) {
 TEST_P(Durability, TheTenderSyncsTheFileBeforeItExits) {
     if (!fs::exists("/usr/bin/strace")) GTEST_SKIP() << "strace not installed";
     const fs::path trace = scratch.path() / "trace.txt";
-    std::vector<std::string> argv{"/usr/bin/strace", "-f", "-qq", "-e", "trace=openat,fdatasync,exit_group", "-o",
-                                  trace.string(), skiff_binary()};
+    std::vector<std::string> argv{
+        "/usr/bin/strace", "-f",          "-qq", "-e", "trace=openat,fdatasync,exit_group", "-o",
+        trace.string(),    skiff_binary()};
     const auto a = args();
     argv.insert(argv.end(), a.begin(), a.end());
     const Outcome o = run_program(argv, RunOptions{60000});
@@ -100,12 +107,14 @@ TEST_P(Durability, TheTenderSyncsTheFileBeforeItExits) {
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     // The fd skiff opened the disk with, then fdatasync on that fd returning 0, before exit_group.
     std::smatch m;
-    ASSERT_TRUE(std::regex_search(text, m, std::regex("openat\\([^\\n]*" + disk.string() + "\", O_RDWR[^\\n]*= ([0-9]+)")))
+    ASSERT_TRUE(
+        std::regex_search(text, m, std::regex("openat\\([^\\n]*" + disk.string() + "\", O_RDWR[^\\n]*= ([0-9]+)")))
         << text;
     const std::string fd = m[1];
     std::smatch sync;
     ASSERT_TRUE(std::regex_search(text, sync, std::regex("fdatasync\\(" + fd + "\\) *= 0\n")))
-        << "no fdatasync(" << fd << ") = 0 in the trace:\n" << text;
+        << "no fdatasync(" << fd << ") = 0 in the trace:\n"
+        << text;
     EXPECT_LT(size_t(sync.position(0)), text.find("exit_group(")) << text;
 }
 

@@ -41,7 +41,8 @@ class HostileGuest : public ::testing::Test {
         b.load(kRodata, 0x1000, PF_R);
         b.load(kData, 0x1000, PF_R | PF_W);
         b.notes({test::abi_note()});
-        b.notes({test::manifest_note(test::manifest_payload(test::manifest_entries({{"disk", SKIFF_DEV_BLOCK_BASIC}})))});
+        b.notes(
+            {test::manifest_note(test::manifest_payload(test::manifest_entries({{"disk", SKIFF_DEV_BLOCK_BASIC}})))});
         image = ElfImage::from_bytes("hostile.elf", b.build());
         const LoadPlan plan = image.plan(kMem);
         load_image(mem, image, plan);
@@ -119,7 +120,9 @@ class HostileGuest : public ::testing::Test {
     std::vector<skiff_manifest_entry> entries{test::reserved_entry()};
 };
 
-bool is_fault(const std::string& r) { return r.starts_with("fault: "); }
+bool is_fault(const std::string& r) {
+    return r.starts_with("fault: ");
+}
 
 // --- the argument structure itself ---
 
@@ -160,15 +163,15 @@ TEST_F(HostileGuest, PutsOfZeroBytesAnywhereIsHarmless) {
 }
 
 TEST_F(HostileGuest, PutsFromBadPointersIsAFaultAndPrintsNothing) {
-    for (const auto& [data, len] : std::vector<std::pair<uint64_t, uint64_t>>{
-             {kMem, 1},               // at mem_size
-             {kMem - 1, 2},           // straddling the end
-             {kMax - 15, 32},         // wrapping 2^64
-             {kMax, 1},               // the last address
-             {kBuf, kMax},            // huge length
-             {kBuf, uint64_t(-1) << 63},  // negative when cast to int64
-             {kBuf, kMem},            // longer than memory
-             {1ull << 63, 16}}) {
+    for (const auto& [data, len] :
+         std::vector<std::pair<uint64_t, uint64_t>>{{kMem, 1},                   // at mem_size
+                                                    {kMem - 1, 2},               // straddling the end
+                                                    {kMax - 15, 32},             // wrapping 2^64
+                                                    {kMax, 1},                   // the last address
+                                                    {kBuf, kMax},                // huge length
+                                                    {kBuf, uint64_t(-1) << 63},  // negative when cast to int64
+                                                    {kBuf, kMem},                // longer than memory
+                                                    {1ull << 63, 16}}) {
         SCOPED_TRACE("data=" + std::to_string(data) + " len=" + std::to_string(len));
         EXPECT_TRUE(is_fault(puts(data, len)));
         EXPECT_EQ(console(), "");
@@ -244,20 +247,21 @@ TEST_F(HostileGuest, BlockHandlesThatAreNoBlockDeviceAreFaults) {
     int32_t ret;
     for (uint64_t handle : {uint64_t{0}, uint64_t{2}, uint64_t{63}, uint64_t{64}, uint64_t{1} << 32, kMax}) {
         SCOPED_TRACE(handle);
-        EXPECT_NE(block(SKIFF_HC_BLOCK_READ, handle, 0, kBuf, 512, &ret).find("is not a block device"), std::string::npos);
+        EXPECT_NE(block(SKIFF_HC_BLOCK_READ, handle, 0, kBuf, 512, &ret).find("is not a block device"),
+                  std::string::npos);
     }
 }
 
 TEST_F(HostileGuest, BlockRangesBeyondTheDeviceAreEinval) {
     int32_t ret;
-    for (const auto& [offset, len] : std::vector<std::pair<uint64_t, uint64_t>>{
-             {kDiskSize, 512},                  // just past the end
-             {kDiskSize - 512, 1024},           // straddling the end
-             {kMax - 511, 512},                 // offset near 2^64
-             {512, kMax - 511},                 // offset + length wraps
-             {0, uint64_t(-512)},               // "negative" length
-             {0, 1ull << 63},                   // length above SSIZE_MAX
-             {1ull << 62, 512}}) {
+    for (const auto& [offset, len] :
+         std::vector<std::pair<uint64_t, uint64_t>>{{kDiskSize, 512},         // just past the end
+                                                    {kDiskSize - 512, 1024},  // straddling the end
+                                                    {kMax - 511, 512},        // offset near 2^64
+                                                    {512, kMax - 511},        // offset + length wraps
+                                                    {0, uint64_t(-512)},      // "negative" length
+                                                    {0, 1ull << 63},          // length above SSIZE_MAX
+                                                    {1ull << 62, 512}}) {
         SCOPED_TRACE("offset=" + std::to_string(offset) + " len=" + std::to_string(len));
         EXPECT_EQ(block(SKIFF_HC_BLOCK_WRITE, 1, offset, kBuf, len, &ret), "halt 0");
         EXPECT_EQ(ret, SKIFF_HC_EINVAL);
@@ -290,8 +294,8 @@ TEST_F(HostileGuest, BlockBuffersOutsideMemoryAreFaultsAndTheFileIsUntouched) {
 TEST_F(HostileGuest, BlockReadIntoReadOnlyMemoryIsAFaultAndLeavesItIntact) {
     int32_t ret;
     std::ofstream(disk, std::ios::binary | std::ios::in | std::ios::out).write(std::string(512, 'X').data(), 512);
-    for (uint64_t target : {uint64_t{0}, uint64_t{SKIFF_PML4_BASE}, uint64_t{SKIFF_BOOT_INFO_BASE}, kText, kRodata,
-                            kData - 256}) {
+    for (uint64_t target :
+         {uint64_t{0}, uint64_t{SKIFF_PML4_BASE}, uint64_t{SKIFF_BOOT_INFO_BASE}, kText, kRodata, kData - 256}) {
         SCOPED_TRACE(target);
         const auto before = snapshot(target, 512);
         EXPECT_TRUE(is_fault(block(SKIFF_HC_BLOCK_READ, 1, 0, target, 512, &ret)));

@@ -30,20 +30,22 @@ struct OperatorCase {
 };
 
 // gtest names a failing case by this, instead of dumping its bytes.
-void PrintTo(const OperatorCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const OperatorCase& c, std::ostream* os) {
+    *os << c.name;
+}
 
 Bytes image_bytes(Image which) {
     switch (which) {
-    case Image::Both: return valid_image();
-    case Image::Block: return ElfBuilder::hvt_image(test::manifest_entries({{"disk", kBlock}})).build();
-    case Image::Net: return ElfBuilder::hvt_image(test::manifest_entries({{"net0", kNet}})).build();
-    case Image::Big: {
-        ElfBuilder b;
-        b.load(0x100000, 0x1000, PF_R | PF_W, 8ull << 20);  // 8 MiB of BSS
-        b.notes({test::abi_note()});
-        b.notes({test::manifest_note(test::manifest_payload(test::manifest_entries({})))});
-        return b.build();
-    }
+        case Image::Both: return valid_image();
+        case Image::Block: return ElfBuilder::hvt_image(test::manifest_entries({{"disk", kBlock}})).build();
+        case Image::Net: return ElfBuilder::hvt_image(test::manifest_entries({{"net0", kNet}})).build();
+        case Image::Big: {
+            ElfBuilder b;
+            b.load(0x100000, 0x1000, PF_R | PF_W, 8ull << 20);  // 8 MiB of BSS
+            b.notes({test::abi_note()});
+            b.notes({test::manifest_note(test::manifest_payload(test::manifest_entries({})))});
+            return b.build();
+        }
     }
     return {};
 }
@@ -54,62 +56,109 @@ std::vector<OperatorCase> operator_cases() {
     const std::string no_tap = "net device 'net0': no interface {TAP} (create it first: ip tuntap add {TAP} mode tap)";
     return {
         // bindings
-        {"unknown_device", Image::Block, {"--block:disk={DISK}", "--block:nope={DISK}"},
+        {"unknown_device",
+         Image::Block,
+         {"--block:disk={DISK}", "--block:nope={DISK}"},
          "--block:nope: {IMG} declares no block device 'nope'"},
-        {"wrong_device_type", Image::Both, {"--block:disk={DISK}", "--net:disk={TAP}", "--net:net0={TAP}"},
+        {"wrong_device_type",
+         Image::Both,
+         {"--block:disk={DISK}", "--net:disk={TAP}", "--net:net0={TAP}"},
          "--net:disk: 'disk' is a block device in {IMG}, not a net device"},
         {"duplicate_block", Image::Block, {"--block:disk={DISK}", "--block:disk={ODD}"}, "--block:disk given twice"},
         {"duplicate_net", Image::Net, {"--net:net0={TAP}", "--net:net0=other0"}, "--net:net0 given twice"},
-        {"missing_block", Image::Both, {"--net:net0={TAP}"},
+        {"missing_block",
+         Image::Both,
+         {"--net:net0={TAP}"},
          "{IMG} declares block device 'disk' but no --block:disk=PATH was given"},
-        {"missing_net", Image::Both, {"--block:disk={DISK}"},
+        {"missing_net",
+         Image::Both,
+         {"--block:disk={DISK}"},
          "{IMG} declares net device 'net0' but no --net:net0=TAP was given"},
-        {"binding_for_deviceless_image", Image::Big, {"--mem=32", "--block:disk={DISK}"},
+        {"binding_for_deviceless_image",
+         Image::Big,
+         {"--mem=32", "--block:disk={DISK}"},
          "--block:disk: {IMG} declares no block device 'disk'"},
-        {"unknown_flag", Image::Block, {"--block:disk={DISK}", "--floppy:disk={DISK}"}, "unknown option --floppy:disk (see --help)"},
+        {"unknown_flag",
+         Image::Block,
+         {"--block:disk={DISK}", "--floppy:disk={DISK}"},
+         "unknown option --floppy:disk (see --help)"},
         {"binding_without_value", Image::Block, {"--block:disk"}, "--block:disk: expected --block:NAME=VALUE"},
         {"binding_without_name", Image::Block, {"--block:={DISK}"}, "--block:={DISK}: expected --block:NAME=VALUE"},
         {"empty_block_path", Image::Block, {"--block:disk="}, "--block:disk: empty path"},
-        {"mac_for_undeclared", Image::Net, {"--net:net0={TAP}", "--net-mac:net9=02:00:00:00:00:01"},
+        {"mac_for_undeclared",
+         Image::Net,
+         {"--net:net0={TAP}", "--net-mac:net9=02:00:00:00:00:01"},
          "--net-mac:net9: {IMG} declares no net device 'net9'"},
-        {"mac_without_tap", Image::Net, {"--net-mac:net0=02:00:00:00:00:01"},
+        {"mac_without_tap",
+         Image::Net,
+         {"--net-mac:net0=02:00:00:00:00:01"},
          "{IMG} declares net device 'net0' but no --net:net0=TAP was given"},
         // taps
         {"nonexistent_tap", Image::Net, {"--net:net0={TAP}"}, no_tap},
-        {"tap_name_too_long", Image::Net, {"--net:net0=abcdefghijklmnop"},
+        {"tap_name_too_long",
+         Image::Net,
+         {"--net:net0=abcdefghijklmnop"},
          "--net:net0=abcdefghijklmnop: not a valid interface name"},
         {"tap_name_with_slash", Image::Net, {"--net:net0=../tap0"}, "--net:net0=../tap0: not a valid interface name"},
         {"tap_name_with_space", Image::Net, {"--net:net0=tap 0"}, "--net:net0=tap 0: not a valid interface name"},
         {"empty_tap_name", Image::Net, {"--net:net0="}, "--net:net0=: not a valid interface name"},
         // block files
-        {"block_file_missing", Image::Block, {"--block:disk={MISSING}"},
+        {"block_file_missing",
+         Image::Block,
+         {"--block:disk={MISSING}"},
          "block device 'disk': cannot open {MISSING}: No such file or directory"},
-        {"block_file_is_directory", Image::Block, {"--block:disk={DIR}"},
+        {"block_file_is_directory",
+         Image::Block,
+         {"--block:disk={DIR}"},
          "block device 'disk': cannot open {DIR}: Is a directory"},
-        {"block_file_not_sector_multiple", Image::Block, {"--block:disk={ODD}"},
+        {"block_file_not_sector_multiple",
+         Image::Block,
+         {"--block:disk={ODD}"},
          "block device 'disk': size of {ODD} (1000 bytes) must be a non-zero multiple of the block size (512 bytes)"},
-        {"block_file_empty", Image::Block, {"--block:disk={EMPTY}"},
+        {"block_file_empty",
+         Image::Block,
+         {"--block:disk={EMPTY}"},
          "block device 'disk': size of {EMPTY} (0 bytes) must be a non-zero multiple of the block size (512 bytes)"},
-        {"block_file_smaller_than_sector", Image::Block, {"--block:disk={DISK}", "--block-sector-size:disk=8192"},
+        {"block_file_smaller_than_sector",
+         Image::Block,
+         {"--block:disk={DISK}", "--block-sector-size:disk=8192"},
          "block device 'disk': size of {DISK} (4096 bytes) must be a non-zero multiple of the block size (8192 bytes)"},
-        {"block_character_device", Image::Block, {"--block:disk=/dev/null"},
+        {"block_character_device",
+         Image::Block,
+         {"--block:disk=/dev/null"},
          "/dev/null: not a regular file or block device"},
         // sector sizes
-        {"sector_size_not_power_of_two", Image::Block, {"--block:disk={DISK}", "--block-sector-size:disk=1000"},
+        {"sector_size_not_power_of_two",
+         Image::Block,
+         {"--block:disk={DISK}", "--block-sector-size:disk=1000"},
          "--block-sector-size:disk=1000" + bad_sector},
-        {"sector_size_too_small", Image::Block, {"--block:disk={DISK}", "--block-sector-size:disk=256"},
+        {"sector_size_too_small",
+         Image::Block,
+         {"--block:disk={DISK}", "--block-sector-size:disk=256"},
          "--block-sector-size:disk=256" + bad_sector},
-        {"sector_size_too_big", Image::Block, {"--block:disk={DISK}", "--block-sector-size:disk=65536"},
+        {"sector_size_too_big",
+         Image::Block,
+         {"--block:disk={DISK}", "--block-sector-size:disk=65536"},
          "--block-sector-size:disk=65536" + bad_sector},
-        {"sector_size_zero", Image::Block, {"--block:disk={DISK}", "--block-sector-size:disk=0"},
+        {"sector_size_zero",
+         Image::Block,
+         {"--block:disk={DISK}", "--block-sector-size:disk=0"},
          "--block-sector-size:disk=0" + bad_sector},
-        {"sector_size_negative", Image::Block, {"--block:disk={DISK}", "--block-sector-size:disk=-512"},
+        {"sector_size_negative",
+         Image::Block,
+         {"--block:disk={DISK}", "--block-sector-size:disk=-512"},
          "--block-sector-size:disk=-512" + bad_sector},
-        {"sector_size_text", Image::Block, {"--block:disk={DISK}", "--block-sector-size:disk=big"},
+        {"sector_size_text",
+         Image::Block,
+         {"--block:disk={DISK}", "--block-sector-size:disk=big"},
          "--block-sector-size:disk=big" + bad_sector},
-        {"sector_size_overflow", Image::Block, {"--block:disk={DISK}", "--block-sector-size:disk=18446744073709551616"},
+        {"sector_size_overflow",
+         Image::Block,
+         {"--block:disk={DISK}", "--block-sector-size:disk=18446744073709551616"},
          "--block-sector-size:disk=18446744073709551616" + bad_sector},
-        {"sector_size_without_block", Image::Block, {"--block-sector-size:disk=4096"},
+        {"sector_size_without_block",
+         Image::Block,
+         {"--block-sector-size:disk=4096"},
          "{IMG} declares block device 'disk' but no --block:disk=PATH was given"},
         // memory
         {"mem_too_small_for_image", Image::Big, {"--mem=2"}, "{IMG}: segment 0 does not fit in guest memory"},
@@ -117,25 +166,42 @@ std::vector<OperatorCase> operator_cases() {
         {"mem_absurd", Image::Big, {"--mem=1000000"}, "--mem: Value 1000000 not in range 1 to 4096 (see --help)"},
         {"mem_negative", Image::Big, {"--mem=-1"}, "--mem: Value -1 not in range 1 to 4096 (see --help)"},
         {"mem_text", Image::Big, {"--mem=lots"}, "--mem: Value lots not in range 1 to 4096 (see --help)"},
-        {"mem_overflow", Image::Big, {"--mem=99999999999999999999999"},
+        {"mem_overflow",
+         Image::Big,
+         {"--mem=99999999999999999999999"},
          "--mem: Value 99999999999999999999999 not in range 1 to 4096 (see --help)"},
         // MAC addresses
-        {"mac_not_hex", Image::Net, {"--net:net0={TAP}", "--net-mac:net0=zz:zz:zz:zz:zz:zz"},
+        {"mac_not_hex",
+         Image::Net,
+         {"--net:net0={TAP}", "--net-mac:net0=zz:zz:zz:zz:zz:zz"},
          "--net-mac:net0=zz:zz:zz:zz:zz:zz" + bad_mac},
-        {"mac_too_short", Image::Net, {"--net:net0={TAP}", "--net-mac:net0=02:00:00:00:00"},
+        {"mac_too_short",
+         Image::Net,
+         {"--net:net0={TAP}", "--net-mac:net0=02:00:00:00:00"},
          "--net-mac:net0=02:00:00:00:00" + bad_mac},
-        {"mac_too_long", Image::Net, {"--net:net0={TAP}", "--net-mac:net0=02:00:00:00:00:01:02"},
+        {"mac_too_long",
+         Image::Net,
+         {"--net:net0={TAP}", "--net-mac:net0=02:00:00:00:00:01:02"},
          "--net-mac:net0=02:00:00:00:00:01:02" + bad_mac},
-        {"mac_dashes", Image::Net, {"--net:net0={TAP}", "--net-mac:net0=02-00-00-00-00-01"},
+        {"mac_dashes",
+         Image::Net,
+         {"--net:net0={TAP}", "--net-mac:net0=02-00-00-00-00-01"},
          "--net-mac:net0=02-00-00-00-00-01" + bad_mac},
-        {"mac_trailing_garbage", Image::Net, {"--net:net0={TAP}", "--net-mac:net0=02:00:00:00:00:1x"},
+        {"mac_trailing_garbage",
+         Image::Net,
+         {"--net:net0={TAP}", "--net-mac:net0=02:00:00:00:00:1x"},
          "--net-mac:net0=02:00:00:00:00:1x" + bad_mac},
         {"mac_empty", Image::Net, {"--net:net0={TAP}", "--net-mac:net0="}, "--net-mac:net0=" + bad_mac},
         // the unikernel operand and its command line
-        {"unikernel_missing_file", Image::Block, {"--block:disk={DISK}", "{MISSING}"},
+        {"unikernel_missing_file",
+         Image::Block,
+         {"--block:disk={DISK}", "{MISSING}"},
          "{MISSING}: No such file or directory"},
-        {"command_line_too_long", Image::Block, {"--block:disk={DISK}"},
-         "guest command line too long (max 8191 characters)", {std::string(8192, 'x')}},
+        {"command_line_too_long",
+         Image::Block,
+         {"--block:disk={DISK}"},
+         "guest command line too long (max 8191 characters)",
+         {std::string(8192, 'x')}},
     };
 }
 
@@ -151,11 +217,13 @@ class HostileOperator : public ::testing::TestWithParam<OperatorCase> {
     }
 
     std::string expand(std::string text, const fs::path& image) const {
-        const std::pair<std::string, std::string> subs[] = {
-            {"{DISK}", (host / "disk.img").string()},  {"{ODD}", (host / "odd.img").string()},
-            {"{EMPTY}", (host / "empty.img").string()}, {"{MISSING}", (host / "missing.img").string()},
-            {"{DIR}", (host / "subdir").string()},      {"{IMG}", image.string()},
-            {"{TAP}", kUnusedTap}};
+        const std::pair<std::string, std::string> subs[] = {{"{DISK}", (host / "disk.img").string()},
+                                                            {"{ODD}", (host / "odd.img").string()},
+                                                            {"{EMPTY}", (host / "empty.img").string()},
+                                                            {"{MISSING}", (host / "missing.img").string()},
+                                                            {"{DIR}", (host / "subdir").string()},
+                                                            {"{IMG}", image.string()},
+                                                            {"{TAP}", kUnusedTap}};
         for (const auto& [key, value] : subs)
             for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
                 text.replace(at, key.size(), value);
@@ -215,11 +283,12 @@ TEST(HostileOperatorReadOnly, ImmutableBlockFileIsRefusedAndStaysUnchanged) {
     const int fd = open(disk.c_str(), O_RDONLY);
     ASSERT_GE(fd, 0);
     int flags = 0;
-    const bool immutable = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
-                           (flags |= FS_IMMUTABLE_FL, ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0);
+    const bool immutable =
+        ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags |= FS_IMMUTABLE_FL, ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0);
     if (!immutable) {
         close(fd);
-        GTEST_SKIP() << "cannot make " << disk << " immutable here (chattr +i): a read-only file cannot be shown as root";
+        GTEST_SKIP() << "cannot make " << disk
+                     << " immutable here (chattr +i): a read-only file cannot be shown as root";
     }
     const fs::path image = scratch.path() / "unikernel.elf";
     write_file(image, image_bytes(Image::Block));

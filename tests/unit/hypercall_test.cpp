@@ -96,8 +96,9 @@ TEST_F(Hypercalls, PutsWritesTheGuestBytes) {
 TEST_F(Hypercalls, PutsStraddlingTheEndOfMemoryIsAFaultWithRegisters) {
     mem.write(kArgs, skiff_hc_puts{kMem - 1, 2});
     vcpu.hypercall(SKIFF_HC_PUTS, kArgs);
-    EXPECT_EQ(fault_of(), "guest fault: hypercall PUTS: invalid guest access: gpa=0x3fffff, len=2 (outside guest memory): " +
-                              describe(vcpu.registers()));
+    EXPECT_EQ(fault_of(),
+              "guest fault: hypercall PUTS: invalid guest access: gpa=0x3fffff, len=2 (outside guest memory): " +
+                  describe(vcpu.registers()));
     EXPECT_EQ(console(), "");
 }
 

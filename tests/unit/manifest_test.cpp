@@ -39,7 +39,9 @@ std::string parse_error(const Bytes& payload) {
     return error_of([&] { parse_manifest(payload); });
 }
 
-ElfImage image_of(const ElfBuilder& b) { return ElfImage::from_bytes("t.elf", b.build()); }
+ElfImage image_of(const ElfBuilder& b) {
+    return ElfImage::from_bytes("t.elf", b.build());
+}
 
 std::string load_error(const ElfBuilder& b) {
     return error_of([&] { load_manifest(image_of(b)); });
@@ -53,7 +55,9 @@ ElfBuilder image_with_notes(const std::vector<Bytes>& note_segments) {
     return b;
 }
 
-Bytes manifest_note_of(const Entries& entries) { return test::manifest_note(test::manifest_payload(entries)); }
+Bytes manifest_note_of(const Entries& entries) {
+    return test::manifest_note(test::manifest_payload(entries));
+}
 
 // A manifest note whose n_descsz field is replaced by `descsz`.
 Bytes with_descsz(Bytes note, uint32_t descsz) {
@@ -148,7 +152,8 @@ TEST(Manifest, RejectsSizeThatDoesNotMatchEntryCount) {
 }
 
 TEST(Manifest, RejectsEntryZeroThatIsNotReserved) {
-    EXPECT_EQ(parse_error(Entries{test::manifest_entry("", kNet)}), "invalid manifest: entry 0 is not the reserved entry");
+    EXPECT_EQ(parse_error(Entries{test::manifest_entry("", kNet)}),
+              "invalid manifest: entry 0 is not the reserved entry");
     EXPECT_EQ(parse_error(Entries{test::manifest_entry("x", SKIFF_DEV_RESERVED_FIRST)}),
               "invalid manifest: entry 0 is not the reserved entry");
 }
@@ -180,8 +185,10 @@ TEST(Manifest, RejectsDuplicateNameOfSameType) {
 }
 
 TEST(Manifest, RejectsUnknownDeviceType) {
-    EXPECT_EQ(parse_error(test::manifest_entries({{"a", 3}})), "invalid manifest: manifest entry 1: unknown device type 3");
-    EXPECT_EQ(parse_error(test::manifest_entries({{"a", 0}})), "invalid manifest: manifest entry 1: unknown device type 0");
+    EXPECT_EQ(parse_error(test::manifest_entries({{"a", 3}})),
+              "invalid manifest: manifest entry 1: unknown device type 3");
+    EXPECT_EQ(parse_error(test::manifest_entries({{"a", 0}})),
+              "invalid manifest: manifest entry 1: unknown device type 0");
 }
 
 TEST(Manifest, RejectsAttachedFlagInImage) {
@@ -237,7 +244,8 @@ TEST(LoadManifest, RejectsMissingManifestNote) {
 TEST(LoadManifest, IgnoresNotesOfOtherOwners) {
     Bytes foreign = test::elf_note("Solo6", SKIFF_NOTE_TYPE_MANIFEST,
                                    Bytes(4 + test::manifest_payload(test::manifest_entries({})).size()));
-    EXPECT_EQ(load_error(image_with_notes({test::abi_note(), foreign})), "t.elf: no Solo5 manifest found in executable");
+    EXPECT_EQ(load_error(image_with_notes({test::abi_note(), foreign})),
+              "t.elf: no Solo5 manifest found in executable");
 }
 
 TEST(LoadManifest, RejectsMissingAbiNote) {
@@ -264,7 +272,9 @@ TEST(LoadManifest, RejectsShortAbiNote) {
 TEST(LoadManifest, RejectsDescszBeyondTheSegment) {
     Bytes note = manifest_note_of(test::manifest_entries({}));
     Bytes lying = with_descsz(note, static_cast<uint32_t>(note.size()));  // claims 20 bytes too many
-    EXPECT_EQ(error_of([&] { image_of(image_with_notes({test::abi_note(), lying})); }),
+    EXPECT_EQ(error_of([&] {
+                  image_of(image_with_notes({test::abi_note(), lying}));
+              }),
               "t.elf: segment 2: note does not fall within valid size");
 }
 

@@ -22,7 +22,7 @@ namespace skiff {
 namespace {
 
 constexpr uint64_t kVisible = 4 << 20;
-constexpr uint32_t kNet = 1;            // the handle with a device behind it
+constexpr uint32_t kNet = 1;             // the handle with a device behind it
 constexpr uint64_t kBuffers = 0x200000;  // guest buffers, one per slot
 constexpr uint32_t kMaxFrame = 1514;
 
@@ -42,7 +42,9 @@ class NetRingTest : public ::testing::Test {
         e = skiff_ring_submission{op, handle, data, len, id, 0};
         ++ring_.ent_tail;
     }
-    uint64_t buffer(uint32_t slot) const { return kBuffers + uint64_t(slot % SKIFF_RING_SLOTS) * SKIFF_RING_BUFFER_SIZE; }
+    uint64_t buffer(uint32_t slot) const {
+        return kBuffers + uint64_t(slot % SKIFF_RING_SLOTS) * SKIFF_RING_BUFFER_SIZE;
+    }
     void put_frame(uint64_t gpa, const std::vector<uint8_t>& frame) {
         auto dst = mem_.translate_writable(gpa, frame.size());
         std::memcpy(dst.data(), frame.data(), frame.size());
@@ -159,7 +161,8 @@ TEST_F(NetRingTest, FaultMessageNamesTheRingAndTheAddress) {
         process();
         FAIL() << "no fault";
     } catch (const GuestFault& f) {
-        EXPECT_NE(std::string(f.what()).find("net ring NET_WRITE: invalid guest access: gpa=0x400000"), std::string::npos)
+        EXPECT_NE(std::string(f.what()).find("net ring NET_WRITE: invalid guest access: gpa=0x400000"),
+                  std::string::npos)
             << f.what();
     }
 }

@@ -16,7 +16,8 @@ PlacedSegment placed(uint64_t start, uint64_t end, uint32_t flags) {
 
 // text 0x100000-0x103000 (R+X), rodata 0x103000-0x105000 (R), data 0x105000-0x107000 (R+W)
 LoadPlan typical_plan() {
-    return LoadPlan{0x100000, 0x107000,
+    return LoadPlan{0x100000,
+                    0x107000,
                     {placed(0x100000, 0x103000, kSegmentRead | kSegmentExec), placed(0x103000, 0x105000, kSegmentRead),
                      placed(0x105000, 0x107000, kSegmentRead | kSegmentWrite)}};
 }
@@ -81,7 +82,8 @@ TEST_F(PageTables, NothingPastTheEndOfMemoryIsMapped) {
 
 TEST(PageTablesLimits, SegmentsBeyondTheFirstRegionGetTheirOwnTable) {
     GuestMemory mem(kMem);
-    build_page_tables(mem, LoadPlan{0x100000, 0x601000,
+    build_page_tables(mem, LoadPlan{0x100000,
+                                    0x601000,
                                     {placed(0x100000, 0x101000, kSegmentRead | kSegmentExec),
                                      placed(0x600000, 0x601000, kSegmentRead)}});
     EXPECT_FALSE(lookup_pte(mem, kExtraPageTablesBase) & kPtePresent);  // that table is hidden from the guest

@@ -26,7 +26,9 @@ void sandboxed(int block_fd, Action action) {
     _exit(0);
 }
 
-std::string violation(long nr) { return "skiff: sandbox violation: system call " + std::to_string(nr); }
+std::string violation(long nr) {
+    return "skiff: sandbox violation: system call " + std::to_string(nr);
+}
 
 TEST(SandboxDeathTest, AllowsConsoleOutput) {
     EXPECT_EXIT(sandboxed(-1, [] { (void)!write(STDOUT_FILENO, "", 0); }), testing::ExitedWithCode(0), "");

@@ -42,8 +42,8 @@ TEST(SkiffTestReport, SummaryCountsEachStatus) {
 TEST(SkiffTestReport, EscapesXml) {
     EXPECT_EQ(xml_escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
     EXPECT_EQ(xml_escape(std::string("bell\x07") + "\ttab"), "bell\\x07\ttab");
-    EXPECT_EQ(xml_escape("caf\xc3\xa9"), "caf\xc3\xa9");    // valid UTF-8 stays
-    EXPECT_EQ(xml_escape("bad\xff"), "bad\\xff");           // invalid UTF-8 is escaped
+    EXPECT_EQ(xml_escape("caf\xc3\xa9"), "caf\xc3\xa9");  // valid UTF-8 stays
+    EXPECT_EQ(xml_escape("bad\xff"), "bad\\xff");         // invalid UTF-8 is escaped
 }
 
 TEST(SkiffTestReport, JunitHasCasesFailuresAndSkips) {

@@ -86,9 +86,9 @@ TEST(SkiffTestResult, FailsWhenTheHostCommandFails) {
     auto result = evaluate(test, outcome);
     EXPECT_EQ(result.status, Status::failed);
     EXPECT_EQ(result.reason, "host command failed (exit status 1)");
-    EXPECT_EQ(result.details, (std::vector<std::string>{
-                                  "host command: `ping -c 1 10.0.0.2` expected exit status 0, got exit status 1",
-                                  "  host| 1 packets transmitted, 0 received"}));
+    EXPECT_EQ(result.details,
+              (std::vector<std::string>{"host command: `ping -c 1 10.0.0.2` expected exit status 0, got exit status 1",
+                                        "  host| 1 packets transmitted, 0 received"}));
     outcome.host_command_exit = 0;
     EXPECT_EQ(evaluate(test, outcome).status, Status::passed);
 }
@@ -107,7 +107,10 @@ TEST(SkiffTestResult, MarkerRoundTripsAResult) {
     EXPECT_EQ(line.find('\n'), std::string::npos);
     EXPECT_EQ(line.rfind("@@skiff-test: result {", 0), 0u);
     // Console noise before the marker (terminal resets) is tolerated.
-    auto decoded = decode_result_marker("\x1b" "c" + line);
+    auto decoded = decode_result_marker(
+        "\x1b"
+        "c" +
+        line);
     ASSERT_TRUE(decoded);
     EXPECT_EQ(decoded->name, result.name);
     EXPECT_EQ(decoded->status, Status::failed);

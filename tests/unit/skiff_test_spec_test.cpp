@@ -95,8 +95,8 @@ TEST(SkiffTestSpec, RejectsMissingRequiredFields) {
 }
 
 TEST(SkiffTestSpec, RejectsBadValues) {
-    EXPECT_EQ(error_for(one_test(R"(, "output": ["(unclosed"])")).rfind(
-                  "t.json: tests[0] (\"hello\"): output: invalid regex \"(unclosed\": ", 0),
+    EXPECT_EQ(error_for(one_test(R"(, "output": ["(unclosed"])"))
+                  .rfind("t.json: tests[0] (\"hello\"): output: invalid regex \"(unclosed\": ", 0),
               0u);
     EXPECT_EQ(error_for(one_test(R"(, "nics": [{"name": "n", "host_ip": "10.0.0.1"}])")),
               "t.json: tests[0] (\"hello\"): nics[0]: host_ip: \"10.0.0.1\" is not an IPv4 address with prefix "

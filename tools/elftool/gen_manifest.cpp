@@ -26,7 +26,8 @@ class SourceChecker {
     }
 
     // The object at `path` has exactly `keys` (all required, no others).
-    void require_exact_keys(const json& object, const std::string& path, std::initializer_list<const char*> keys) const {
+    void require_exact_keys(const json& object, const std::string& path,
+                            std::initializer_list<const char*> keys) const {
         if (!object.is_object()) fail(path, "must be an object");
         std::set<std::string> allowed(keys.begin(), keys.end());
         for (const auto& [key, value] : object.items())
@@ -71,7 +72,9 @@ const char* type_constant(DeviceType type) {
     return type == DeviceType::Block ? "SKIFF_DEV_BLOCK_BASIC" : "SKIFF_DEV_NET_BASIC";
 }
 
-std::string source_for_display(const std::string& input) { return input == "-" ? "<stdin>" : input; }
+std::string source_for_display(const std::string& input) {
+    return input == "-" ? "<stdin>" : input;
+}
 
 }  // namespace
 

@@ -40,7 +40,7 @@ class PathTracker {
   private:
     struct Frame {
         bool array;
-        size_t count;  // elements completed so far (arrays)
+        size_t count;     // elements completed so far (arrays)
         std::string key;  // key being parsed (objects)
         std::set<std::string> keys;
     };

@@ -16,7 +16,9 @@ using ordered_json = nlohmann::ordered_json;
 // abi_target values of guest-abi.md §2.2, index = value.
 constexpr std::array<const char*, 7> kTargetNames = {nullptr, "hvt", "spt", "virtio", "muen", "genode", "xen"};
 
-std::string pretty(const ordered_json& doc) { return doc.dump(2) + "\n"; }
+std::string pretty(const ordered_json& doc) {
+    return doc.dump(2) + "\n";
+}
 
 }  // namespace
 

@@ -29,7 +29,9 @@ constexpr std::string_view rc_marker = "@@emulated-kvm: rc=";
 constexpr auto preparation_allowance = 600s;
 constexpr std::size_t console_tail_lines = 30;
 
-fs::path own_executable() { return fs::read_symlink("/proc/self/exe"); }
+fs::path own_executable() {
+    return fs::read_symlink("/proc/self/exe");
+}
 
 fs::path find_harness() {
     if (const char* dir = std::getenv("SKIFF_TEST_HARNESS"); dir && *dir) return dir;
@@ -110,8 +112,8 @@ EmulatedRun run_emulated(const Suite& suite, const EmulatedSettings& settings, c
     const auto start = Clock::now();
     const auto deadline = start + budget;
 
-    Child boot = Child::start({(where.harness / "boot.sh").string(), "--cache", where.cache.string(),
-                               work.path().string()});
+    Child boot =
+        Child::start({(where.harness / "boot.sh").string(), "--cache", where.cache.string(), work.path().string()});
     std::set<std::string> reported;
     std::deque<std::string> console_tail;
     bool ready = false;
@@ -138,7 +140,8 @@ EmulatedRun run_emulated(const Suite& suite, const EmulatedSettings& settings, c
             console_tail.push_back(line);
             if (console_tail.size() > console_tail_lines) console_tail.pop_front();
             // Between the markers only the runner inside speaks; anything else is news.
-            if (ready && !inner_status && !line.empty()) std::fprintf(stderr, "skiff-test: emulated host: %s\n", line.c_str());
+            if (ready && !inner_status && !line.empty())
+                std::fprintf(stderr, "skiff-test: emulated host: %s\n", line.c_str());
         }
         std::fflush(stdout);
     };
@@ -161,10 +164,10 @@ EmulatedRun run_emulated(const Suite& suite, const EmulatedSettings& settings, c
     if (!ready) {
         std::fprintf(stderr, "skiff-test: the emulated KVM host did not come up; its last output:\n%s", tail.c_str());
         std::string last = console_tail.empty() ? "no output" : console_tail.back();
-        return {false, std::string("the emulated KVM host did not come up") + (timed_out ? " (timed out)" : "") +
-                           ": " + last};
+        return {false,
+                std::string("the emulated KVM host did not come up") + (timed_out ? " (timed out)" : "") + ": " + last};
     }
-    std::string why_missing = timed_out ? "the emulated host timed out before this test reported"
+    std::string why_missing = timed_out      ? "the emulated host timed out before this test reported"
                               : inner_status ? "the runner inside the emulated host ended (status " +
                                                    std::to_string(*inner_status) + ") before this test reported"
                                              : "the emulated host stopped before this test reported";

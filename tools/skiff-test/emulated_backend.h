@@ -20,9 +20,9 @@ struct EmulatedSettings {
 
 struct EmulatedAvailability {
     bool available = false;
-    std::string why;                  // what is missing, when not available
-    std::filesystem::path harness;    // the directory holding boot.sh
-    std::filesystem::path cache;      // kernel + base initramfs cache
+    std::string why;                // what is missing, when not available
+    std::filesystem::path harness;  // the directory holding boot.sh
+    std::filesystem::path cache;    // kernel + base initramfs cache
 };
 
 // Checks the tools without booting anything.

@@ -23,7 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+    return std::strerror(errno);
+}
 
 ifreq request_for(const std::string& name) {
     ifreq request{};
@@ -40,15 +42,16 @@ UniqueFd control_socket() {
 
 void interface_ioctl(const std::string& name, unsigned long op, ifreq& request, const char* what) {
     UniqueFd sock = control_socket();
-    if (::ioctl(sock.get(), op, &request) != 0)
-        throw std::runtime_error(name + ": " + what + ": " + errno_text());
+    if (::ioctl(sock.get(), op, &request) != 0) throw std::runtime_error(name + ": " + what + ": " + errno_text());
 }
 
 void set_up(const std::string& name, bool up) {
     ifreq request = request_for(name);
     interface_ioctl(name, SIOCGIFFLAGS, request, "reading flags");
-    if (up) request.ifr_flags = short(request.ifr_flags | IFF_UP);
-    else request.ifr_flags = short(request.ifr_flags & ~IFF_UP);
+    if (up)
+        request.ifr_flags = short(request.ifr_flags | IFF_UP);
+    else
+        request.ifr_flags = short(request.ifr_flags & ~IFF_UP);
     interface_ioctl(name, SIOCSIFFLAGS, request, up ? "bringing up" : "bringing down");
 }
 
@@ -85,7 +88,8 @@ UniqueFd open_tun() {
 ScratchDir::ScratchDir() {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/skiff-test.XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error(pattern + ": cannot create a temporary directory: " + errno_text());
+    if (!::mkdtemp(pattern.data()))
+        throw std::runtime_error(pattern + ": cannot create a temporary directory: " + errno_text());
     path_ = pattern;
 }
 
@@ -121,7 +125,9 @@ TapDevice::TapDevice(const NicSpec& nic) {
     }
 }
 
-TapDevice::~TapDevice() { remove(); }
+TapDevice::~TapDevice() {
+    remove();
+}
 
 void TapDevice::remove() {
     if (name_.empty()) return;
@@ -174,10 +180,14 @@ std::string missing_capability(const std::string& requirement) {
     if (auto it = known.find(requirement); it != known.end()) return it->second;
     std::string why;
     try {
-        if (requirement == "net") TapDevice probe(NicSpec{"probe", {}, {}});
-        else if (requirement == "bridge") Bridge probe;
-        else if (requirement == "sse") why = sse_missing();
-        else why = "unknown capability " + requirement;
+        if (requirement == "net")
+            TapDevice probe(NicSpec{"probe", {}, {}});
+        else if (requirement == "bridge")
+            Bridge probe;
+        else if (requirement == "sse")
+            why = sse_missing();
+        else
+            why = "unknown capability " + requirement;
     } catch (const std::exception& e) {
         why = std::string("cannot ") + (requirement == "net" ? "create tap devices" : "create bridges") + " here (" +
               e.what() + ")";

@@ -46,7 +46,8 @@ Fixtures set_up_fixtures(const TestSpec& test) {
 RunOutcome run_guest(const TestSpec& test, const std::vector<std::string>& argv) {
     RunOutcome outcome;
     const auto start = Clock::now();
-    const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(test.timeout_s));
+    const auto deadline =
+        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(test.timeout_s));
     const auto host_command_at = start + host_command_delay;
 
     Child guest = Child::start(argv);

@@ -12,7 +12,7 @@
 namespace skiff::test {
 
 struct HostSettings {
-    std::string skiff;               // the tender to run
+    std::string skiff;                // the tender to run
     std::filesystem::path image_dir;  // images are relative to this
 };
 

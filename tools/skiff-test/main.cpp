@@ -40,8 +40,8 @@ struct Options {
 
 // --skiff, else skiff next to skiff-test, else the one this build tree made, else PATH.
 std::optional<std::string> resolve_skiff(const Options& options) {
-    if (!options.skiff.empty()) return find_program(options.skiff.find('/') == std::string::npos
-                                                        ? "./" + options.skiff : options.skiff);
+    if (!options.skiff.empty())
+        return find_program(options.skiff.find('/') == std::string::npos ? "./" + options.skiff : options.skiff);
     fs::path beside = fs::read_symlink("/proc/self/exe").parent_path() / "skiff";
     if (::access(beside.c_str(), X_OK) == 0) return beside.string();
     std::string built = SKIFF_TEST_BUILD_TREE_SKIFF;
@@ -105,8 +105,8 @@ int run(const Options& options) {
                                            : (options.skiff + ": not an executable file (--skiff)").c_str());
         return exit_usage;
     }
-    fs::path image_dir = options.image_dir.empty() ? fs::absolute(options.file).parent_path()
-                                                   : fs::absolute(options.image_dir);
+    fs::path image_dir =
+        options.image_dir.empty() ? fs::absolute(options.file).parent_path() : fs::absolute(options.image_dir);
 
     std::vector<TestResult> results;
     const auto start = std::chrono::steady_clock::now();
@@ -126,8 +126,8 @@ int run(const Options& options) {
     if (choice.backend == Backend::host) {
         for (const auto& test : suite.tests) report(run_on_host(test, HostSettings{*skiff, image_dir}));
     } else if (choice.backend == Backend::emulated) {
-        EmulatedRun run = run_emulated(suite, EmulatedSettings{*skiff, image_dir, options.verbose}, choice.emulated,
-                                       report);
+        EmulatedRun run =
+            run_emulated(suite, EmulatedSettings{*skiff, image_dir, options.verbose}, choice.emulated, report);
         if (!run.backend_worked) {
             no_backend = true;
             skip_reason = "no KVM backend (" + run.why + ")";

@@ -21,7 +21,11 @@ bool is_valid_utf8(std::string_view text) {
     std::size_t i = 0;
     while (i < text.size()) {
         unsigned char lead = text[i];
-        std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+        std::size_t length = lead < 0x80           ? 1
+                             : (lead >> 5) == 0x6  ? 2
+                             : (lead >> 4) == 0xe  ? 3
+                             : (lead >> 3) == 0x1e ? 4
+                                                   : 0;
         if (length == 0 || i + length > text.size()) return false;
         for (std::size_t k = 1; k < length; ++k)
             if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return false;
@@ -50,12 +54,8 @@ std::string summary_line(const Tally& counts) {
 std::string progress_text(const TestResult& result, bool verbose) {
     std::string text;
     switch (result.status) {
-        case Status::passed:
-            text = "[ OK ] " + result.name + " (" + fixed(result.seconds, 2) + " s)\n";
-            break;
-        case Status::skipped:
-            text = "[SKIP] " + result.name + ": " + result.reason + "\n";
-            break;
+        case Status::passed: text = "[ OK ] " + result.name + " (" + fixed(result.seconds, 2) + " s)\n"; break;
+        case Status::skipped: text = "[SKIP] " + result.name + ": " + result.reason + "\n"; break;
         case Status::failed:
             text = "[FAIL] " + result.name + ": " + result.reason + "\n";
             for (const auto& line : result.details) text += "    " + line + "\n";
@@ -71,8 +71,10 @@ std::string progress_text(const TestResult& result, bool verbose) {
             break;
     }
     if (verbose && result.status != Status::skipped) {
-        if (result.output.empty()) text += "    (no output)\n";
-        else append_indented(text, "    | ", result.output);
+        if (result.output.empty())
+            text += "    (no output)\n";
+        else
+            append_indented(text, "    | ", result.output);
     }
     return text;
 }

@@ -88,8 +88,7 @@ TestResult evaluate(const TestSpec& test, const RunOutcome& outcome) {
                                                         : std::string("killed");
             problems.push_back("host command failed (" + got + ")");
             details.push_back("host command: `" + *test.host_command + "` expected exit status 0, got " + got);
-            for (const auto& line : last_lines(outcome.host_command_output, 10))
-                details.push_back("  host| " + line);
+            for (const auto& line : last_lines(outcome.host_command_output, 10)) details.push_back("  host| " + line);
         }
     }
     if (!problems.empty()) {
@@ -114,9 +113,9 @@ std::vector<std::string> last_lines(std::string_view text, std::size_t count) {
 }
 
 std::string encode_result_marker(const TestResult& result) {
-    nlohmann::json record = {{"name", result.name},         {"status", status_name(result.status)},
-                             {"reason", result.reason},     {"details", result.details},
-                             {"output", result.output},     {"seconds", result.seconds}};
+    nlohmann::json record = {{"name", result.name},     {"status", status_name(result.status)},
+                             {"reason", result.reason}, {"details", result.details},
+                             {"output", result.output}, {"seconds", result.seconds}};
     // ASCII only: the serial console must not mangle it.
     return std::string(result_marker) + record.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
 }
@@ -129,10 +128,14 @@ std::optional<TestResult> decode_result_marker(std::string_view line) {
         TestResult result;
         result.name = record.at("name").get<std::string>();
         std::string status = record.at("status").get<std::string>();
-        if (status == "passed") result.status = Status::passed;
-        else if (status == "skipped") result.status = Status::skipped;
-        else if (status == "failed") result.status = Status::failed;
-        else return std::nullopt;
+        if (status == "passed")
+            result.status = Status::passed;
+        else if (status == "skipped")
+            result.status = Status::skipped;
+        else if (status == "failed")
+            result.status = Status::failed;
+        else
+            return std::nullopt;
         result.reason = record.at("reason").get<std::string>();
         result.details = record.at("details").get<std::vector<std::string>>();
         result.output = record.at("output").get<std::string>();
