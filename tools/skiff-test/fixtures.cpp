@@ -29,7 +29,7 @@ std::string errno_text() {
 
 ifreq request_for(const std::string& name) {
     ifreq request{};
-    std::strncpy(request.ifr_name, name.c_str(), IFNAMSIZ - 1);
+    name.copy(request.ifr_name, IFNAMSIZ - 1);  // zero-initialised above, so NUL-terminated
     return request;
 }
 
@@ -108,7 +108,8 @@ fs::path create_disk_file(const fs::path& dir, const DiskSpec& disk) {
 
 TapDevice::TapDevice(const NicSpec& nic) {
     UniqueFd tun = open_tun();
-    ifreq request = request_for("skt%d");  // the kernel picks the first free number
+    // skt<pid>t<n>: the kernel picks n, the pid keeps runs that share a host (ctest -j) apart.
+    ifreq request = request_for("skt" + std::to_string(::getpid()) + "t%d");
     request.ifr_flags = IFF_TAP | IFF_NO_PI;
     if (::ioctl(tun.get(), TUNSETIFF, &request) != 0)
         throw std::runtime_error("tap for nic \"" + nic.name + "\": TUNSETIFF: " + errno_text());

@@ -26,7 +26,7 @@ class ScratchDir {
 // A zero-filled (sparse) file of disk.size bytes in `dir`; returns its path.
 std::filesystem::path create_disk_file(const std::filesystem::path& dir, const DiskSpec& disk);
 
-// A persistent tap device with a kernel-chosen name (skt0, skt1 ...), deleted on destruction.
+// A persistent tap device with a name skt<pid>t<n> (n chosen by the kernel), deleted on destruction.
 class TapDevice {
   public:
     explicit TapDevice(const NicSpec& nic);  // configures host_ip/mtu and brings it up

@@ -51,9 +51,9 @@ cat > suite.json <<'EOS'
     {"name": "taps", "image": "fixtures.sh", "exit_code": 0, "requires": ["net"],
      "nics": [{"name": "service0", "host_ip": "10.77.0.1/24", "mtu": 1400}],
      "host_command": "ping -c 1 -W 2 10.77.0.1",
-     "output": ["tap --net:service0 skt[0-9]+ mtu 1400"]},
+     "output": ["tap --net:service0 skt[0-9]+t[0-9]+ mtu 1400"]},
     {"name": "bridged", "image": "fixtures.sh", "exit_code": 0, "requires": ["net", "bridge"], "bridge_nics": true,
-     "nics": [{"name": "a"}, {"name": "b"}], "output": ["tap --net:a skt[0-9]+ mtu 1500 master sktbr", "tap --net:b"]},
+     "nics": [{"name": "a"}, {"name": "b"}], "output": ["tap --net:a skt[0-9]+t[0-9]+ mtu 1500 master sktbr", "tap --net:b"]},
     {"name": "host-command-fails", "image": "hello.sh", "exit_code": 0, "host_command": "echo nope; exit 4"}
   ]
 }
@@ -88,7 +88,7 @@ check "summary line" has suite "^$([ "$(id -u)" = 0 ] && echo '4 passed, 3 faile
 # Only this run's own taps and bridges (other tests, ctest -j, may hold theirs right now); in the
 # emulated backend they lived inside the emulated host, which is gone.
 if [ "$mode" = host ] && [ "$(id -u)" = 0 ]; then
-  own=$(grep -o -E '(skt[0-9]+|sktbr[0-9]+)' suite.out | sort -u | tr '\n' ' ')
+  own=$(grep -o -E '(skt[0-9]+t[0-9]+|sktbr[0-9]+)' suite.out | sort -u | tr '\n' ' ')
   check "this run created taps and bridges" test -n "$own"
   check "no tap or bridge left behind" bash -c 'for i in $0; do [ ! -e /sys/class/net/$i ] || exit 1; done' "$own"
 fi
