@@ -4,7 +4,7 @@ set(tender_sources
   memory/guest_memory.cpp memory/page_tables.cpp memory/boot_setup.cpp
   kvm/vcpu.cpp kvm/kvm.cpp
   hypercall/hypercall_table.cpp hypercall/run_loop.cpp
-  modules/registry.cpp modules/device_bindings.cpp modules/console.cpp modules/poll.cpp modules/net_ring.cpp
+  modules/registry.cpp modules/device_bindings.cpp modules/console.cpp modules/poll.cpp modules/net_ring.cpp modules/tap_io.cpp
   sandbox/sandbox.cpp
   cli/options.cpp)
 set(module_defines)

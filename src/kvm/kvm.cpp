@@ -57,8 +57,7 @@ Kvm::Kvm() : fd_(::open("/dev/kvm", O_RDWR | O_CLOEXEC)) {
     if (!fd_.valid()) setup_failed("cannot open /dev/kvm");
     if (ioctl(fd(), KVM_GET_API_VERSION, 0) != kKvmApiVersion) throw UsageError("KVM: unsupported API version");
     for (int cap : {KVM_CAP_USER_MEMORY, KVM_CAP_GET_TSC_KHZ})
-        if (ioctl(fd(), KVM_CHECK_EXTENSION, cap) <= 0)
-            throw UsageError("KVM: missing capability " + std::to_string(cap));
+        if (!has(cap)) throw UsageError("KVM: missing capability " + std::to_string(cap));
 }
 
 int Kvm::vcpu_mmap_size() const {

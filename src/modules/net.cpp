@@ -20,13 +20,13 @@
 #include "common/unique_fd.h"
 #include "modules/module.h"
 #include "modules/registry.h"
+#include "modules/tap_io.h"
 #include "sandbox/sandbox.h"
 #include "skiff/abi/hypercall.h"
 
 namespace skiff {
 namespace {
 
-constexpr uint64_t kEthernetHeader = 14;
 using Mac = std::array<uint8_t, 6>;
 
 std::optional<Mac> parse_mac(const std::string& text) {
@@ -147,10 +147,7 @@ class NetModule final : public DeviceModule {
             mem.write(gpa, call);
             return;
         }
-        auto frame = mem.translate(call.data, call.len);
-        const ssize_t n = ::write(t.fd.get(), frame.data(), frame.size());
-        if (n != static_cast<ssize_t>(frame.size()))
-            throw HostError(errno_message("net write to tap failed", n < 0 ? errno : EIO));
+        write_frame_to_tap(t.fd.get(), mem.translate(call.data, call.len), "net write");
         call.ret = SKIFF_HC_OK;
         mem.write(gpa, call);
     }
@@ -158,12 +155,9 @@ class NetModule final : public DeviceModule {
     void read_frame(GuestMemory& mem, uint64_t gpa) {
         auto call = mem.read<skiff_hc_net_io>(gpa);
         Tap& t = tap(call.handle);
-        auto buffer = mem.translate_writable(call.data, call.len);
-        ssize_t n;
-        do n = ::read(t.fd.get(), buffer.data(), buffer.size());
-        while (n < 0 && errno == EINTR);
-        if (n < 0 && errno != EAGAIN) throw HostError(errno_message("net read from tap failed", errno));
-        if (n <= 0) {
+        const ssize_t n = read_frame_from_tap(t.fd.get(), mem.translate_writable(call.data, call.len));
+        if (n < 0) throw HostError(errno_message("net read: read from tap failed", errno));
+        if (n == 0) {
             call.ret = SKIFF_HC_AGAIN;
         } else {
             call.len = uint64_t(n);

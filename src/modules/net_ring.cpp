@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "common/error.h"
+#include "modules/tap_io.h"
 #include "skiff/abi/hypercall.h"
 
 namespace skiff {
@@ -25,23 +26,17 @@ std::atomic_ref<uint32_t> shared(uint32_t& field) {
 
 void write_frame(GuestMemory& mem, const RingDevice& dev, const skiff_ring_submission& s) {
     if (dev.fd < 0 || s.len == 0 || s.len > dev.max_frame) return;  // writes get no completion: dropped
-    auto frame = mem.translate(s.data, s.len);
-    const ssize_t n = ::write(dev.fd, frame.data(), frame.size());
-    if (n != static_cast<ssize_t>(frame.size()))
-        throw HostError(errno_message("net ring: write to tap failed", n < 0 ? errno : EIO));
+    write_frame_to_tap(dev.fd, mem.translate(s.data, s.len), "net ring");
 }
 
 skiff_ring_completion read_frame(GuestMemory& mem, const RingDevice& dev, const skiff_ring_submission& s) {
     skiff_ring_completion c{s.id, SKIFF_HC_EINVAL, 0, 0};
     if (dev.fd < 0) return c;
-    auto buffer = mem.translate_writable(s.data, s.len);
-    ssize_t n;
-    do n = ::read(dev.fd, buffer.data(), buffer.size());
-    while (n < 0 && errno == EINTR);
+    const ssize_t n = read_frame_from_tap(dev.fd, mem.translate_writable(s.data, s.len));
     if (n > 0) {
         c.ret = SKIFF_HC_OK;
         c.len = static_cast<uint32_t>(n);
-    } else if (n == 0 || errno == EAGAIN) {
+    } else if (n == 0) {
         c.ret = SKIFF_HC_AGAIN;
     }
     return c;
@@ -156,7 +151,7 @@ bool NetRing::wait_for_work() {
 RingDevices ring_devices(const PollSet& poll, std::span<const skiff_manifest_entry> entries) {
     RingDevices devices;
     for (const PollSet::Source& s : poll.sources)
-        devices.at(s.handle) = RingDevice{s.fd, uint32_t{entries[s.handle].u.net_basic.mtu} + 14};
+        devices.at(s.handle) = RingDevice{s.fd, uint32_t{entries[s.handle].u.net_basic.mtu} + kEthernetHeader};
     return devices;
 }
 
