@@ -43,10 +43,14 @@ GuestMemory::GuestMemory(GuestMemory&& other) noexcept
       readonly_(std::move(other.readonly_)),
       noaccess_(std::move(other.noaccess_)) {}
 
-std::span<const uint8_t> GuestMemory::translate(uint64_t gpa, uint64_t len) const {
+void GuestMemory::check_bounds(uint64_t gpa, uint64_t len) const {
     uint64_t end = 0;
-    if (gpa > size_ || __builtin_add_overflow(gpa, len, &end)) invalid_access(gpa, len, "outside guest memory");
-    if (end > size_) invalid_access(gpa, len, "outside guest memory");
+    if (gpa > size_ || __builtin_add_overflow(gpa, len, &end) || end > size_)
+        invalid_access(gpa, len, "outside guest memory");
+}
+
+std::span<const uint8_t> GuestMemory::translate(uint64_t gpa, uint64_t len) const {
+    check_bounds(gpa, len);
     if (overlaps(noaccess_, gpa, len)) invalid_access(gpa, len, "not accessible to the guest");
     return {base_ + gpa, len};
 }
@@ -58,9 +62,7 @@ std::span<uint8_t> GuestMemory::translate_writable(uint64_t gpa, uint64_t len) {
 }
 
 std::span<uint8_t> GuestMemory::setup_span(uint64_t gpa, uint64_t len) {
-    uint64_t end = 0;
-    if (gpa > size_ || __builtin_add_overflow(gpa, len, &end) || end > size_)
-        invalid_access(gpa, len, "outside guest memory");
+    check_bounds(gpa, len);
     return {base_ + gpa, len};
 }
 

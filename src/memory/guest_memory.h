@@ -69,6 +69,8 @@ class GuestMemory {
         uint64_t start;
         uint64_t end;
     };
+    // GuestFault unless [gpa, gpa + len) lies inside the guest-visible memory (overflow-safe).
+    void check_bounds(uint64_t gpa, uint64_t len) const;
     static bool overlaps(const std::vector<Range>& ranges, uint64_t gpa, uint64_t len);
 
     uint8_t* base_ = nullptr;
