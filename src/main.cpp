@@ -42,13 +42,6 @@ void dump_manifest(const std::string& image, const Manifest& manifest) {
         std::cout << "  " << d.handle << "  " << device_type_name(d.type) << "  " << d.name << "\n";
 }
 
-// Every declared device gets bound, so a declared NIC is an attached one.
-bool declares_net(const Manifest& manifest) {
-    for (const Device& d : manifest.devices)
-        if (d.type == DeviceType::Net) return true;
-    return false;
-}
-
 int run(int argc, char** argv) {
     const ModuleList modules = compiled_modules();
     const auto options = parse_command_line(argc, argv, modules);
@@ -61,7 +54,9 @@ int run(int argc, char** argv) {
         dump_manifest(image.name(), manifest);
         return 0;
     }
-    const MemoryLayout layout = guest_memory_layout(guest_memory_size(options->mem_mib), declares_net(manifest));
+    // Every declared device gets bound, so a declared NIC is an attached one: reserve the net ring.
+    const bool has_nic = manifest.declares(DeviceType::Net);
+    const MemoryLayout layout = guest_memory_layout(guest_memory_size(options->mem_mib), has_nic);
     const LoadPlan plan = image.plan(layout.visible);
     const std::string cmdline = guest_command_line(*options);
     check_guest_command_line(cmdline);
