@@ -2,6 +2,7 @@
 // and maps each kind to the process exit code documented in README and --help.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -43,6 +44,9 @@ class HostError : public Error {
     using Error::Error;
     int exit_code() const override { return kExitHostError; }
 };
+
+// "0x1f" — how messages spell addresses, ports and raw values.
+std::string hex(uint64_t value);
 
 // "<what>: <strerror(errno)>", for failed system calls.
 std::string errno_message(const std::string& what, int err);

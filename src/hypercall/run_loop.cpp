@@ -9,12 +9,6 @@
 namespace skiff {
 namespace {
 
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
 [[noreturn]] void guest_fault(Vcpu& vcpu, const std::string& what) {
     throw GuestFault("guest fault: " + what + ": " + describe(vcpu.registers()));
 }

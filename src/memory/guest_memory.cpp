@@ -3,19 +3,12 @@
 #include <sys/mman.h>
 
 #include <cerrno>
-#include <sstream>
 #include <utility>
 
 #include "common/error.h"
 
 namespace skiff {
 namespace {
-
-std::string hex(uint64_t v) {
-    std::ostringstream s;
-    s << "0x" << std::hex << v;
-    return s.str();
-}
 
 [[noreturn]] void invalid_access(uint64_t gpa, uint64_t len, const char* why) {
     throw GuestFault("invalid guest access: gpa=" + hex(gpa) + ", len=" + std::to_string(len) + " (" + why + ")");
