@@ -32,11 +32,11 @@ int skiff_app_main(const struct skiff_start_info *si)
         arg.data = (uintptr_t)buf;
         arg.len = size;
         arg.ret = SKIFF_HC_EUNSPEC;
-        bench_hypercall(write ? SKIFF_HC_BLOCK_WRITE : SKIFF_HC_BLOCK_READ, &arg);
+        skiff_hypercall(write ? SKIFF_HC_BLOCK_WRITE : SKIFF_HC_BLOCK_READ, &arg);
         if (arg.ret != SKIFF_HC_OK)
             return 4;
     }
     bench_out_u64("ns=", skiff_clock_monotonic() - t0);
-    bench_out("\n");
+    out("\n");
     return 0;
 }

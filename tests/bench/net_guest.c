@@ -17,7 +17,7 @@ static int tx(const char *p, skiff_handle_t net, uint8_t *frame)
         if (skiff_net_write(net, frame, size) != SKIFF_R_OK)
             return 4;
     bench_out_u64("ns=", skiff_clock_monotonic() - t0);
-    bench_out("\n");
+    out("\n");
     return 0;
 }
 
@@ -47,7 +47,7 @@ static int rx(const char *p, skiff_handle_t net, uint8_t *frame)
     bench_out_u64("frames=", frames);
     bench_out_u64(" bytes=", bytes);
     bench_out_u64(" ns=", skiff_clock_monotonic() - t0);
-    bench_out("\n");
+    out("\n");
     return 0;
 }
 
