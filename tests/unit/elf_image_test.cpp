@@ -9,29 +9,20 @@
 
 #include "common/error.h"
 #include "elf_builder.h"
+#include "image_error_of.h"
 
 namespace skiff {
 namespace {
 
 using test::Bytes;
 using test::ElfBuilder;
+using test::error_of;
 
 constexpr uint64_t kMiB = 1024 * 1024;
 constexpr uint64_t kMem = 512 * kMiB;
 
 ElfImage image_of(Bytes bytes) {
     return ElfImage::from_bytes("t.elf", std::move(bytes));
-}
-
-// The message of the ImageError that `f` throws ("" if it throws none).
-template <typename F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const ImageError& e) {
-        return e.what();
-    }
-    return "";
 }
 
 std::string parse_error(Bytes bytes) {

@@ -9,26 +9,18 @@
 #include "common/error.h"
 #include "elf/elf_image.h"
 #include "elf_builder.h"
+#include "image_error_of.h"
 
 namespace skiff {
 namespace {
 
 using test::Bytes;
 using test::ElfBuilder;
+using test::error_of;
 using Entries = std::vector<skiff_manifest_entry>;
 
 constexpr uint32_t kNet = SKIFF_DEV_NET_BASIC;
 constexpr uint32_t kBlock = SKIFF_DEV_BLOCK_BASIC;
-
-template <typename F>
-std::string error_of(F f) {
-    try {
-        f();
-    } catch (const ImageError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 std::string parse_error(const Entries& entries) {
     Bytes payload = test::manifest_payload(entries);
