@@ -30,6 +30,14 @@ std::string footer(const ModuleList& modules) {
     return text;
 }
 
+// CLI11 does not know the image and guest arguments are positional (they are left unparsed on purpose).
+class UsageFormatter : public CLI::Formatter {
+  public:
+    std::string make_usage(const CLI::App*, std::string) const override {
+        return "Usage: skiff [OPTIONS] UNIKERNEL [--] [GUEST ARGS...]\n";
+    }
+};
+
 // Splits --FLAG:NAME=VALUE into --FLAG NAME=VALUE for every module flag, up to the unikernel operand.
 std::vector<std::string> normalize(int argc, const char* const* argv, const std::map<std::string, bool>& flags) {
     std::vector<std::string> args;
@@ -66,13 +74,16 @@ DeviceOption split_binding(const std::string& flag, const std::string& text) {
 std::optional<Options> parse_command_line(int argc, const char* const* argv, const ModuleList& modules) {
     Options options;
     CLI::App app{"skiff: runs a unikernel on KVM, serving exactly the devices its manifest declares.", "skiff"};
+    app.formatter(std::make_shared<UsageFormatter>());
     app.footer(footer(modules));
     app.set_version_flag("--version", std::string("skiff ") + SKIFF_VERSION + " (guest ABI: Solo5 hvt version " +
                                           std::to_string(SKIFF_ABI_VERSION) + ")");
     app.add_option("--mem", options.mem_mib, "Guest memory in MiB, rounded down to 2 MiB (default 512, at most 4096)")
         ->check(CLI::Range(1, 4096));
     app.add_flag("--dump-manifest", options.dump_manifest, "Print the devices the unikernel declares and exit");
-    app.add_flag("!--no-sandbox", options.sandbox, "Debugging only: run the guest without the seccomp sandbox");
+    app.add_flag_callback(
+        "--no-sandbox", [&options] { options.sandbox = false; },
+        "Debugging only: run the guest without the seccomp sandbox");
 
     std::map<std::string, bool> flags;
     std::map<std::string, std::vector<std::string>> values;

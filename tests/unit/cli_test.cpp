@@ -94,6 +94,8 @@ TEST_F(CommandLine, HelpAndVersionReturnNothingToRun) {
     testing::internal::CaptureStdout();
     EXPECT_FALSE(parse_command_line(2, help, modules).has_value());
     const std::string text = testing::internal::GetCapturedStdout();
+    EXPECT_NE(text.find("Usage: skiff [OPTIONS] UNIKERNEL [--] [GUEST ARGS...]\n"), std::string::npos);
+    EXPECT_EQ(text.find("{false}"), std::string::npos);
     EXPECT_NE(text.find("Modules compiled in:"), std::string::npos);
     EXPECT_NE(text.find("253    guest fault"), std::string::npos);
     const char* version[] = {"skiff", "--version"};
