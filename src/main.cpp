@@ -1,108 +1,146 @@
-// skiff: boots one unikernel on one KVM vCPU and serves its hypercalls until it halts.
+// skiff: boots one unikernel on one KVM vCPU and serves its hypercalls until it halts. main() is the
+// list of phases; each layer and module owns what it opens.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <csignal>
-#include <cstring>
 #include <iostream>
 
+#include "arch/arch.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/setup_trace.h"
 #include "elf/elf_image.h"
+#include "hypercall/clock.h"
+#include "hypercall/console.h"
+#include "hypercall/poll.h"
 #include "hypercall/run_loop.h"
 #include "kvm/kvm.h"
 #include "manifest/manifest.h"
-#include "memory/boot_setup.h"
-#include "modules/console.h"
-#include "modules/device_bindings.h"
-#include "modules/net_ring.h"
+#include "memory/boot_info.h"
+#include "memory/layout.h"
+#include "memory/loader.h"
+#include "modules/module_set.h"
 #include "sandbox/sandbox.h"
 #include "skiff/abi/boot.h"
+#include "vcpu/kvm_vcpu.h"
+#include "vcpu/run_control.h"
 
 namespace skiff {
 namespace {
 
-void on_signal(int sig) {
-    char msg[] = "skiff: exiting on signal NN\n";
-    msg[25] = char('0' + sig / 10);
-    msg[26] = char('0' + sig % 10);
-    (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
-    _exit(kExitOperatorError);
+// With stdin, stdout or stderr closed, the next file skiff opens would take its number, and console
+// output or messages would land in a guest's disk: give each closed one /dev/null first.
+void ensure_standard_fds() {
+    struct stat st;
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd)
+        if (fstat(fd, &st) != 0 && ::open("/dev/null", O_RDWR) != fd) _exit(kExitOperatorError);
 }
 
-void install_signal_handlers() {
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    std::signal(SIGPIPE, SIG_IGN);  // a closed stdout must not kill the guest
+// One line on stderr per error; returns its exit code. The only place errors are printed.
+int report(std::exception_ptr error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const Error& e) {
+        std::cerr << "skiff: " << e.what() << std::endl;
+        return e.exit_code();
+    } catch (const std::exception& e) {
+        std::cerr << "skiff: internal error: " << e.what() << std::endl;
+        return kExitHostError;
+    }
 }
 
-void dump_manifest(const std::string& image, const Manifest& manifest) {
+int dump_manifest(const std::string& image, const Manifest& manifest) {
     std::cout << image << " declares " << manifest.devices.size() << " device(s)\n";
     for (const Device& d : manifest.devices)
         std::cout << "  " << d.handle << "  " << device_type_name(d.type) << "  " << d.name << "\n";
+    return 0;
+}
+
+void allow_core(ThreadPolicy& rules, const KvmVcpu& vcpu, const PollSet& poll, const RunControl& control) {
+    arch::allow_vcpu(rules, vcpu.fd());
+    allow_console(rules, STDOUT_FILENO);
+    poll.allow(rules);
+    control.allow_vcpu_thread(rules);
+}
+
+// Runs the guest, then stops every module whatever happened (devices are synced); a failure to
+// stop is reported after the guest's own ending, and wins (its data may be lost).
+int run_then_stop(KvmVcpu& vcpu, GuestMemory& memory, const HypercallTable& hypercalls, RunControl& control,
+                  ModuleSet& modules) {
+    int status = 0;
+    std::exception_ptr ending;
+    try {
+        status = run_guest(vcpu, memory, hypercalls, &control);
+    } catch (...) {
+        ending = std::current_exception();
+    }
+    try {
+        modules.stop();
+    } catch (...) {
+        if (ending) report(ending);
+        throw;
+    }
+    if (ending) std::rethrow_exception(ending);
+    return status;
 }
 
 int run(int argc, char** argv) {
-    const ModuleList modules = compiled_modules();
-    const auto options = parse_command_line(argc, argv, modules);
+    ModuleSet modules(compiled_modules());
+    const auto options = parse_command_line(argc, argv, modules.compiled());
     if (!options) return 0;
+    SetupTrace& trace = SetupTrace::instance();
 
     // Everything the operator or the image can get wrong is checked before anything is opened.
     const ElfImage image = ElfImage::open(options->unikernel);
     const Manifest manifest = load_manifest(image);
-    if (options->dump_manifest) {
-        dump_manifest(image.name(), manifest);
-        return 0;
-    }
-    // Every declared device gets bound, so a declared NIC is an attached one: reserve the net ring.
-    const bool has_nic = manifest.declares(DeviceType::Net);
-    const MemoryLayout layout = guest_memory_layout(guest_memory_size(options->mem_mib), has_nic);
+    if (options->dump_manifest) return dump_manifest(image.name(), manifest);
+    modules.configure(image.name(), manifest, options->module_options);
+    const MemoryLayout layout = guest_memory_layout(guest_memory_size(options->mem_mib), modules.reservations());
     const LoadPlan plan = image.plan(layout.visible);
+    arch::check_plan(image.name(), plan);
     const std::string cmdline = guest_command_line(*options);
     check_guest_command_line(cmdline);
-    const auto bindings = bind_devices(image.name(), manifest, options->devices, modules);
-    install_signal_handlers();
-    SetupTrace& trace = SetupTrace::instance();
     trace.mark("image+manifest+options");
 
+    RunControl control;
     GuestMemory memory(layout.visible, layout.reserved);
     HypercallTable hypercalls;
-    PollSet poll;
+    PollSet poll(control.wake_fd());
     std::vector<skiff_manifest_entry> entries = manifest.entries;
-    AttachContext context{memory, hypercalls, entries, poll};
     register_console(hypercalls, memory, STDOUT_FILENO);
     register_clock(hypercalls, memory);
     register_poll(hypercalls, memory, poll);
-    for (const ModuleBindings& group : bindings) group.module->attach(group.bindings, context);
-
+    modules.open(OpenContext{memory, hypercalls, entries, poll, 0}, layout);
     trace.mark("devices");
+
     Kvm kvm;
+    arch::check_host(kvm);
     Vm vm(kvm);
     trace.mark("kvm+vm");
     load_image(memory, image, plan);
     vm.set_memory(0, memory.mapped_size(), memory.host_base());
     trace.mark("memory");
-    auto vcpu = vm.create_vcpu(kvm);
-    vcpu->set_cpuid(kvm.supported_cpuid());
-    vcpu->enter_long_mode({plan.entry, memory.size() - 8, SKIFF_BOOT_INFO_BASE});
-    std::unique_ptr<NetRing> ring;
-    if (layout.reserved) ring = start_net_ring(kvm, vm, *vcpu, memory, ring_devices(poll, entries));
+    KvmVcpu vcpu(vm.create_vcpu(kvm));
+    control.attach(vcpu.fd());
+    arch::set_entry_state(kvm, vcpu.fd(), {plan.entry, memory.size(), SKIFF_BOOT_INFO_BASE});
+    BootFeatures features;
+    StartContext start{kvm, vm, vcpu, memory, control, features};
+    modules.start(start);
     trace.mark("vcpu");
-    const uint64_t ring_gpa = ring ? memory.size() : 0;
-    write_boot_state(memory, plan, BootParams{plan.kernel_end, vcpu->tsc_hz(), cmdline, entries, ring_gpa});
+    arch::write_tables(memory, plan);
+    write_boot_info(memory, {plan.kernel_end, arch::cycle_frequency(vcpu.fd()), cmdline, entries, features});
     trace.mark("boot-state");
 
-    if (options->sandbox) {
-        SandboxPolicy policy;
-        policy.allow_vcpu_fd(vcpu->fd());
-        for (const ModuleBindings& group : bindings) group.module->allow(policy);
-        if (ring) policy.allow_net_ring(ring->kick_fd(), vcpu->exit_signal_pid(), vcpu->exit_signal_tid());
+    SandboxPolicy policy;
+    allow_core(policy.vcpu_thread(), vcpu, poll, control);
+    modules.allow(policy);
+    if (options->sandbox)
         policy.install();
-    }
+    else
+        policy.release_unfiltered();
     trace.mark("sandbox");
-    const int status = run_guest(*vcpu, memory, hypercalls, [&ring] {
-        if (ring) ring->rethrow_error();
-    });
+    const int status = run_then_stop(vcpu, memory, hypercalls, control, modules);
     trace.mark("guest-run");
     return status;
 }
@@ -111,16 +149,13 @@ int run(int argc, char** argv) {
 }  // namespace skiff
 
 int main(int argc, char** argv) {
+    skiff::ensure_standard_fds();
     skiff::SetupTrace::instance();  // starts the clock of the first phase when tracing
     try {
         const int status = skiff::run(argc, argv);
         skiff::SetupTrace::instance().mark("teardown");
         return status;
-    } catch (const skiff::Error& e) {
-        std::cerr << "skiff: " << e.what() << std::endl;
-        return e.exit_code();
-    } catch (const std::exception& e) {
-        std::cerr << "skiff: internal error: " << e.what() << std::endl;
-        return skiff::kExitHostError;
+    } catch (...) {
+        return skiff::report(std::current_exception());
     }
 }

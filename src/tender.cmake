@@ -1,23 +1,43 @@
 # skiff_tender: everything of the tender except main(), so unit tests can drive each layer.
+# Optional modules (SKIFF_MODULES) are one directory each under modules/; a module left out is not
+# compiled, and compiled_modules() (modules/registry.cpp) lists exactly the ones compiled in.
 set(SKIFF_KNOWN_MODULES net block)
+set(module_sources_net modules/net/net.cpp modules/net/tap.cpp modules/net/ring.cpp)
+set(module_sources_block modules/block/block.cpp)
+
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  set(SKIFF_ARCH x86_64)
+  set(arch_sources arch/x86_64/arch.cpp arch/x86_64/page_tables.cpp)
+else()
+  message(FATAL_ERROR "skiff: no support for ${CMAKE_SYSTEM_PROCESSOR} (x86_64 only)")
+endif()
+set(SKIFF_ARCH ${SKIFF_ARCH} PARENT_SCOPE)
+
 set(tender_sources
-  memory/guest_memory.cpp memory/page_tables.cpp memory/boot_setup.cpp
-  kvm/vcpu.cpp kvm/kvm.cpp
-  hypercall/hypercall_table.cpp hypercall/run_loop.cpp
-  modules/registry.cpp modules/device_bindings.cpp modules/console.cpp modules/poll.cpp modules/net_ring.cpp modules/tap_io.cpp
+  ${arch_sources}
+  kvm/kvm.cpp
+  vcpu/kvm_vcpu.cpp vcpu/run_control.cpp
+  memory/guest_memory.cpp memory/layout.cpp memory/loader.cpp memory/boot_info.cpp
+  hypercall/table.cpp hypercall/run_loop.cpp hypercall/console.cpp hypercall/clock.cpp hypercall/poll.cpp
+  modules/registry.cpp modules/device_bindings.cpp modules/module_set.cpp
   sandbox/sandbox.cpp
   cli/options.cpp)
 set(module_defines)
+set(module_list "")
 foreach(module ${SKIFF_MODULES})
   if(NOT module IN_LIST SKIFF_KNOWN_MODULES)
     message(FATAL_ERROR "SKIFF_MODULES: unknown module '${module}' (known: ${SKIFF_KNOWN_MODULES})")
   endif()
-  list(APPEND tender_sources modules/${module}.cpp)
+  list(APPEND tender_sources ${module_sources_${module}})
   string(TOUPPER ${module} upper)
   list(APPEND module_defines SKIFF_MODULE_${upper})
+  string(APPEND module_list " X(${module})")
 endforeach()
+file(CONFIGURE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/generated/skiff_modules.h
+  CONTENT "// Generated from SKIFF_MODULES: the modules compiled into this skiff.\n#pragma once\n#define SKIFF_MODULE_LIST(X)${module_list}\n")
 
 add_library(skiff_tender STATIC ${tender_sources})
+target_include_directories(skiff_tender PUBLIC ${CMAKE_CURRENT_BINARY_DIR}/generated)
 target_link_libraries(skiff_tender PUBLIC skiff_image CLI11::CLI11 PkgConfig::LIBSECCOMP)
 target_compile_definitions(skiff_tender PUBLIC ${module_defines} SKIFF_VERSION="${PROJECT_VERSION}")
 target_compile_options(skiff_tender PRIVATE ${SKIFF_HOST_WARNINGS})

@@ -38,7 +38,7 @@ class UsageFormatter : public CLI::Formatter {
     }
 };
 
-// Splits --FLAG:NAME=VALUE into --FLAG NAME=VALUE for every module flag, up to the unikernel operand.
+// Splits --FLAG:NAME=VALUE into --FLAG NAME=VALUE for every device flag, up to the unikernel operand.
 std::vector<std::string> normalize(int argc, const char* const* argv, const std::map<std::string, bool>& flags) {
     std::vector<std::string> args;
     bool options_done = false;
@@ -62,11 +62,11 @@ std::vector<std::string> normalize(int argc, const char* const* argv, const std:
     return args;
 }
 
-DeviceOption split_binding(const std::string& flag, const std::string& text) {
+ModuleOption split_binding(const std::string& flag, const std::string& text) {
     const size_t eq = text.find('=');
     if (eq == std::string::npos || eq == 0)
         throw UsageError("--" + flag + ":" + text + ": expected --" + flag + ":NAME=VALUE");
-    return DeviceOption{flag, text.substr(0, eq), text.substr(eq + 1)};
+    return ModuleOption{flag, text.substr(0, eq), text.substr(eq + 1)};
 }
 
 }  // namespace
@@ -85,15 +85,31 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
         "--no-sandbox", [&options] { options.sandbox = false; },
         "Debugging only: run the guest without the seccomp sandbox");
 
-    std::map<std::string, bool> flags;
+    std::map<std::string, bool> flags;  // the device flags, which normalize() splits
     std::map<std::string, std::vector<std::string>> values;
     for (const auto& m : modules)
         for (const OptionSpec& o : m->options()) {
-            flags[o.flag] = true;
-            app.add_option("--" + o.flag, values[o.flag], o.help + " (--" + o.flag + ":NAME=" + o.metavar + ")")
-                ->type_name("NAME=" + o.metavar)
-                ->allow_extra_args(false)
-                ->group(std::string(m->name()) + " module");
+            const std::string group = std::string(m->name()) + " module";
+            if (o.per_device) {
+                flags[o.flag] = true;
+                app.add_option("--" + o.flag, values[o.flag], o.help + " (--" + o.flag + ":NAME=" + o.metavar + ")")
+                    ->type_name("NAME=" + o.metavar)
+                    ->allow_extra_args(false)
+                    ->group(group);
+            } else if (o.metavar.empty()) {
+                app.add_flag_callback(
+                       "--" + o.flag, [&options, flag = o.flag] { options.module_options.push_back({flag, "", ""}); },
+                       o.help)
+                    ->group(group);
+            } else {
+                app.add_option_function<std::string>(
+                       "--" + o.flag,
+                       [&options, flag = o.flag](const std::string& v) { options.module_options.push_back({flag, "", v}); },
+                       o.help)
+                    ->type_name(o.metavar)
+                    ->allow_extra_args(false)
+                    ->group(group);
+            }
         }
     app.prefix_command();
 
@@ -122,7 +138,7 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
 
     for (const auto& m : modules)
         for (const OptionSpec& o : m->options())
-            for (const std::string& v : values[o.flag]) options.devices.push_back(split_binding(o.flag, v));
+            for (const std::string& v : values[o.flag]) options.module_options.push_back(split_binding(o.flag, v));
     return options;
 }
 

@@ -6,14 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "modules/device_bindings.h"
 #include "modules/module.h"
 
 namespace skiff {
 
 struct Options {
     uint64_t mem_mib = 512;
-    std::vector<DeviceOption> devices;  // every --FLAG:NAME=VALUE of a module, in order
+    std::vector<ModuleOption> module_options;  // every module option, in order
     std::string unikernel;
     std::vector<std::string> guest_args;
     bool dump_manifest = false;

@@ -5,14 +5,21 @@
 
 namespace skiff {
 
+std::string in_context(std::string_view what, std::string_view cause) {
+    std::string line(what);
+    line += ": ";
+    line += cause;
+    return line;
+}
+
+std::string errno_message(std::string_view what, int err) {
+    return in_context(what, std::strerror(err));
+}
+
 std::string hex(uint64_t value) {
     char buf[24];
     std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
     return buf;
-}
-
-std::string errno_message(const std::string& what, int err) {
-    return what + ": " + std::strerror(err);
 }
 
 }  // namespace skiff

@@ -5,16 +5,17 @@
 #include <span>
 
 #include "common/error.h"
+#include "vcpu/run_control.h"
 
 namespace skiff {
 namespace {
 
 [[noreturn]] void guest_fault(Vcpu& vcpu, const std::string& what) {
-    throw GuestFault("guest fault: " + what + ": " + describe(vcpu.registers()));
+    throw GuestFault("guest fault: " + what + ": " + vcpu.describe_registers());
 }
 
 // A Solo5-style guest that dies of a CPU exception halts with status 255 and its trap frame as the
-// cookie: seven u64s, CR2, error code, RIP, CS, RFLAGS, RSP, SS (guest-abi.md §5.9).
+// cookie: seven u64s, CR2, error code, RIP, CS, RFLAGS, RSP, SS (docs/guest-abi.md §5.9).
 void report_trap_frame(std::span<const uint8_t> cookie) {
     uint64_t f[7];
     std::memcpy(f, cookie.data(), sizeof f);
@@ -24,7 +25,7 @@ void report_trap_frame(std::span<const uint8_t> cookie) {
                  (unsigned long long)f[4]);
 }
 
-// The HALT hypercall: the cookie, if any, must be a valid 512-byte area (guest-abi.md §5.9).
+// The HALT hypercall: the cookie, if any, must be a valid 512-byte area (docs/guest-abi.md §5.9).
 int halt_status(const GuestMemory& mem, uint64_t arg_gpa) {
     const auto halt = mem.read<skiff_hc_halt>(arg_gpa);
     const int status = halt.exit_status & 0xFF;
@@ -35,40 +36,45 @@ int halt_status(const GuestMemory& mem, uint64_t arg_gpa) {
     return status;
 }
 
+// Ends the run if a stop or an I/O thread's error is pending; a guest fault found by another thread
+// (a bad ring entry) is reported with the registers like any other.
+void check(const RunControl* control, Vcpu& vcpu) {
+    if (!control) return;
+    try {
+        control->check();
+    } catch (const GuestFault& fault) {
+        guest_fault(vcpu, fault.what());
+    }
+}
+
 }  // namespace
 
-int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table,
-              const std::function<void()>& interrupted) {
+int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, const RunControl* control) {
     for (;;) {
         const VcpuExit exit = vcpu.run();
+        check(control, vcpu);
         switch (exit.kind) {
-            case VcpuExit::Kind::Io: {
-                const uint32_t nr = exit.port - SKIFF_HYPERCALL_PIO_BASE;
-                if (!exit.out || exit.size != 4 || exit.port < SKIFF_HYPERCALL_PIO_BASE || nr >= SKIFF_HC_MAX)
-                    guest_fault(vcpu, "invalid port access: port=" + hex(exit.port));
-                const HypercallHandler* handler = nr == SKIFF_HC_HALT ? nullptr : table.find(nr);
-                if (nr != SKIFF_HC_HALT && !handler)
-                    guest_fault(vcpu,
-                                "invalid hypercall " + std::to_string(nr) + " (not served by any enabled module)");
+            case VcpuExit::Kind::Hypercall: {
+                const HypercallHandler* handler = exit.nr == SKIFF_HC_HALT ? nullptr : table.find(exit.nr);
+                if (exit.nr != SKIFF_HC_HALT && !handler)
+                    guest_fault(vcpu, "invalid hypercall " + std::to_string(exit.nr) +
+                                          " (not served by any enabled module)");
                 try {
-                    if (!handler) return halt_status(mem, exit.value);
-                    (*handler)(exit.value);
+                    if (!handler) return halt_status(mem, exit.arg);
+                    (*handler)(exit.arg);
                 } catch (const GuestFault& fault) {
-                    guest_fault(vcpu, std::string("hypercall ") + hypercall_name(nr) + ": " + fault.what());
+                    guest_fault(vcpu, std::string("hypercall ") + hypercall_name(exit.nr) + ": " + fault.what());
                 }
+                check(control, vcpu);
                 break;
             }
-            case VcpuExit::Kind::Interrupted:
-                try {
-                    if (interrupted) interrupted();
-                } catch (const GuestFault& fault) {
-                    guest_fault(vcpu, fault.what());
-                }
-                break;
+            case VcpuExit::Kind::Interrupted: break;  // not a stop: the control had nothing pending
+            case VcpuExit::Kind::BadAccess: guest_fault(vcpu, exit.what);
             case VcpuExit::Kind::MemoryFault:
                 guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
             case VcpuExit::Kind::Shutdown: guest_fault(vcpu, "triple fault (unhandled exception in the guest)");
             case VcpuExit::Kind::Halt: guest_fault(vcpu, "guest executed HLT with interrupts off");
+            case VcpuExit::Kind::Debug: guest_fault(vcpu, "debug exit without a debugger");
             case VcpuExit::Kind::FailEntry: throw HostError("KVM: entry failure: hardware reason " + hex(exit.detail));
             case VcpuExit::Kind::InternalError:
                 guest_fault(vcpu, "KVM internal error, suberror " + std::to_string(exit.detail));

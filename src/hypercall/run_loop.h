@@ -1,18 +1,17 @@
-// The hypercall loop: run the vCPU, decode the exit, dispatch, repeat until the guest halts.
+// The hypercall loop: run the vCPU, dispatch the decoded exit, repeat until the guest halts.
 #pragma once
 
-#include <functional>
-
-#include "hypercall/hypercall_table.h"
-#include "kvm/vcpu.h"
+#include "hypercall/table.h"
 #include "memory/guest_memory.h"
+#include "vcpu/vcpu.h"
 
 namespace skiff {
 
+class RunControl;
+
 // Runs the guest until HALT and returns its exit status (low 8 bits). Anything the ABI makes fatal
-// throws GuestFault with the hypercall, the reason and the guest's registers; KVM failures throw HostError.
-// `interrupted` runs when another thread stopped the vCPU: it rethrows that thread's error, if any.
-int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table,
-              const std::function<void()>& interrupted = {});
+// throws GuestFault with the hypercall, the reason and the guest's registers; KVM failures throw
+// HostError. With `control`, a stop signal or an I/O thread's error ends the run with its error.
+int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, const RunControl* control = nullptr);
 
 }  // namespace skiff

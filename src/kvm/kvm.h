@@ -1,84 +1,82 @@
-// Thin RAII wrappers over the KVM API: one class per kernel object, owning its fd. Nothing outside
-// src/kvm/ calls ioctl on KVM objects.
+// Thin RAII wrappers over the KVM API, one class per kernel object owning its fd, methods named
+// after the ioctls. Nothing outside src/kvm/ calls ioctl on KVM objects; nothing in here knows the
+// guest ABI (that is src/arch/).
 #pragma once
 
 #include <linux/kvm.h>
 
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "common/unique_fd.h"
-#include "kvm/vcpu.h"
 
 namespace skiff {
 
 class Kvm {
   public:
-    // Opens /dev/kvm and checks API version 12 and the capabilities skiff needs.
+    // Opens /dev/kvm and checks API version 12 and user memory; throws SetupError.
     Kvm();
     int fd() const { return fd_.get(); }
+    // KVM_CHECK_EXTENSION: > 0 means the capability is there.
+    int check_extension(int capability) const;
+    bool has(int capability) const { return check_extension(capability) > 0; }
     int vcpu_mmap_size() const;
-    // KVM_CHECK_EXTENSION > 0.
-    bool has(int capability) const;
+#if defined(__x86_64__)
     // KVM_GET_SUPPORTED_CPUID, growing the buffer while the kernel says E2BIG.
-    std::vector<uint8_t> supported_cpuid() const;
+    std::vector<kvm_cpuid_entry2> supported_cpuid() const;
+#endif
 
   private:
     UniqueFd fd_;
 };
 
-class KvmVcpu;
+class VcpuFd;
 
 class Vm {
   public:
     explicit Vm(const Kvm& kvm);
     int fd() const { return fd_.get(); }
+    // KVM_SET_USER_MEMORY_REGION for slot 0.
     void set_memory(uint64_t gpa, uint64_t size, void* host);
-    // KVM_IOEVENTFD: a 4-byte OUT to `port`, any value, signals `eventfd` without an exit.
-    // Returns false if KVM refuses (the caller falls back).
-    bool add_pio_eventfd(uint16_t port, int eventfd);
-    std::unique_ptr<KvmVcpu> create_vcpu(const Kvm& kvm);
+    // KVM_IOEVENTFD: a 4-byte write of any value to `addr` (a port if `pio`, else MMIO) signals
+    // `eventfd` without an exit. False if KVM refuses (the caller falls back).
+    bool add_ioeventfd(uint64_t addr, bool pio, int eventfd);
+    // KVM_CREATE_VCPU with id 0, its run area mapped.
+    VcpuFd create_vcpu(const Kvm& kvm);
 
   private:
     UniqueFd fd_;
 };
 
-struct LongModeEntry {
-    uint64_t rip;
-    uint64_t rsp;
-    uint64_t rdi;
-};
-
-class KvmVcpu final : public Vcpu {
+class VcpuFd {
   public:
-    KvmVcpu(UniqueFd fd, int mmap_size);
-    ~KvmVcpu() override;
-    KvmVcpu(const KvmVcpu&) = delete;
-    KvmVcpu& operator=(const KvmVcpu&) = delete;
+    VcpuFd(UniqueFd fd, int mmap_size);
+    ~VcpuFd();
+    VcpuFd(VcpuFd&& other) noexcept;
+    VcpuFd& operator=(VcpuFd&&) = delete;
+    VcpuFd(const VcpuFd&) = delete;
+    VcpuFd& operator=(const VcpuFd&) = delete;
 
     int fd() const { return fd_.get(); }
-    // 64-bit long mode per guest-abi.md §4, with EFER.NXE so the page tables' NX bits hold.
-    void enter_long_mode(const LongModeEntry& entry);
-    void set_cpuid(const std::vector<uint8_t>& cpuid);
-    uint64_t tsc_hz();
+    // The shared run area: exit reason and data, immediate_exit.
+    kvm_run& run_area() const { return *run_; }
+    // KVM_RUN: 0, or the errno it failed with.
+    int run();
+    // KVM_SET_GUEST_DEBUG.
+    void set_guest_debug(const kvm_guest_debug& debug);
 
-    VcpuExit run() override;
-    VcpuRegisters registers() override;
-
-    // Makes request_exit() work: installs a no-op SIGUSR1 handler without SA_RESTART and records the
-    // calling thread, which must be the one that calls run(). Needs KVM_CAP_IMMEDIATE_EXIT.
-    void enable_remote_exit();
-    // From any thread: the current or next KVM_RUN returns at once and run() reports Interrupted.
-    void request_exit();
-    // The process and thread request_exit() signals, for the sandbox.
-    int exit_signal_pid() const { return pid_; }
-    int exit_signal_tid() const { return tid_; }
+#if defined(__x86_64__)
+    kvm_regs get_regs() const;
+    void set_regs(const kvm_regs& regs);
+    kvm_sregs get_sregs() const;
+    void set_sregs(const kvm_sregs& sregs);
+    void set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
+    // KVM_GET_TSC_KHZ: the guest TSC frequency, or -errno.
+    int tsc_khz() const;
+#endif
 
   private:
     UniqueFd fd_;
-    int pid_ = -1;
-    int tid_ = -1;
     kvm_run* run_ = nullptr;
     int mmap_size_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 #include "common/error.h"
@@ -9,6 +10,10 @@
 
 namespace skiff {
 namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+    throw ImageError("invalid manifest: " + what);
+}
 
 std::string entry_label(size_t index) {
     return "manifest entry " + std::to_string(index);
@@ -29,13 +34,21 @@ std::optional<std::span<const uint8_t>> find_note(const ElfImage& image, uint32_
 
 }  // namespace
 
-const char* device_type_name(DeviceType type) {
-    return type == DeviceType::Block ? "BLOCK_BASIC" : "NET_BASIC";
+const DeviceTypeInfo& device_type_info(DeviceType type) {
+    for (const DeviceTypeInfo& info : kDeviceTypes)
+        if (info.type == type) return info;
+    throw std::logic_error("unknown device type " + std::to_string(uint32_t(type)));
 }
 
-std::optional<DeviceType> device_type_from_name(const std::string& name) {
-    if (name == "BLOCK_BASIC") return DeviceType::Block;
-    if (name == "NET_BASIC") return DeviceType::Net;
+std::optional<DeviceType> device_type_from_name(const std::string& abi_name) {
+    for (const DeviceTypeInfo& info : kDeviceTypes)
+        if (abi_name == info.abi_name) return info.type;
+    return std::nullopt;
+}
+
+std::optional<DeviceType> device_type_from_abi(uint32_t abi_type) {
+    for (const DeviceTypeInfo& info : kDeviceTypes)
+        if (abi_type == uint32_t(info.type)) return info.type;
     return std::nullopt;
 }
 
@@ -59,7 +72,6 @@ bool Manifest::declares(DeviceType type) const {
 }
 
 Manifest parse_manifest(std::span<const uint8_t> payload) {
-    auto fail = [](const std::string& what) -> void { throw ImageError("invalid manifest: " + what); };
     if (payload.size() < sizeof(skiff_manifest)) fail("truncated header");
     skiff_manifest header;
     std::memcpy(&header, payload.data(), sizeof header);
@@ -85,12 +97,12 @@ Manifest parse_manifest(std::span<const uint8_t> payload) {
             continue;
         }
         if (e.type >= SKIFF_DEV_RESERVED_FIRST) continue;  // reserved range: ignored, as Solo5 does
-        if (e.type != SKIFF_DEV_BLOCK_BASIC && e.type != SKIFF_DEV_NET_BASIC)
-            fail(entry_label(i) + ": unknown device type " + std::to_string(e.type));
+        const std::optional<DeviceType> type = device_type_from_abi(e.type);
+        if (!type) fail(entry_label(i) + ": unknown device type " + std::to_string(e.type));
         if (!is_valid_device_name(name)) fail(entry_label(i) + ": device name must be 1-67 characters of [A-Za-z0-9]");
         if (!seen.emplace(name, e.type).second)
-            fail("duplicate " + std::string(device_type_name(DeviceType(e.type))) + " device '" + name + "'");
-        m.devices.push_back(Device{name, DeviceType(e.type), static_cast<uint32_t>(i)});
+            fail("duplicate " + std::string(device_type_name(*type)) + " device '" + name + "'");
+        m.devices.push_back(Device{name, *type, static_cast<uint32_t>(i)});
     }
     return m;
 }
@@ -109,7 +121,7 @@ AbiInfo load_abi(const ElfImage& image) {
     try {
         return parse_abi(*payload);
     } catch (const ImageError& e) {
-        throw ImageError(image.name() + ": " + e.what());
+        throw with_context(image.name(), e);
     }
 }
 
@@ -128,7 +140,7 @@ Manifest find_manifest(const ElfImage& image) {
     try {
         return parse_manifest(*payload);
     } catch (const ImageError& e) {
-        throw ImageError(image.name() + ": " + e.what());
+        throw with_context(image.name(), e);
     }
 }
 

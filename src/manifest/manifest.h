@@ -15,9 +15,29 @@ class ElfImage;
 
 enum class DeviceType : uint32_t { Block = SKIFF_DEV_BLOCK_BASIC, Net = SKIFF_DEV_NET_BASIC };
 
-// "BLOCK_BASIC" / "NET_BASIC", the spelling of the JSON manifest and of user messages.
-const char* device_type_name(DeviceType type);
-std::optional<DeviceType> device_type_from_name(const std::string& name);
+// The one table of device types: every other spelling of a type is looked up here.
+struct DeviceTypeInfo {
+    DeviceType type;
+    const char* abi_name;  // "NET_BASIC": the manifest JSON and --dump-manifest
+    const char* kind;      // "net": the module, its options and user messages
+};
+inline constexpr DeviceTypeInfo kDeviceTypes[] = {
+    {DeviceType::Block, "BLOCK_BASIC", "block"},
+    {DeviceType::Net, "NET_BASIC", "net"},
+};
+
+const DeviceTypeInfo& device_type_info(DeviceType type);
+// "BLOCK_BASIC" / "NET_BASIC".
+inline const char* device_type_name(DeviceType type) {
+    return device_type_info(type).abi_name;
+}
+// "block" / "net".
+inline const char* device_kind(DeviceType type) {
+    return device_type_info(type).kind;
+}
+std::optional<DeviceType> device_type_from_name(const std::string& abi_name);
+// The type of a manifest entry's `type` field, if it is a device type skiff knows.
+std::optional<DeviceType> device_type_from_abi(uint32_t abi_type);
 
 // True if `name` is 1-67 ASCII alphanumerics: the only names a manifest may declare.
 bool is_valid_device_name(const std::string& name);

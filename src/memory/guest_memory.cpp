@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <cerrno>
+#include <stdexcept>
 #include <utility>
 
 #include "common/error.h"
@@ -20,7 +21,7 @@ GuestMemory::GuestMemory(uint64_t size, uint64_t reserved) : size_(size), reserv
     // MAP_NORESERVE: a 4 GiB guest costs only the pages it touches.
     void* p = mmap(nullptr, mapped_size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
-        throw UsageError(
+        throw SetupError(
             errno_message("cannot map " + std::to_string(mapped_size() >> 20) + " MiB of guest memory", errno));
     base_ = static_cast<uint8_t*>(p);
 }
@@ -54,6 +55,13 @@ std::span<uint8_t> GuestMemory::translate_writable(uint64_t gpa, uint64_t len) {
     return {base_ + gpa, len};
 }
 
+std::span<uint8_t> GuestMemory::reservation(uint64_t gpa, uint64_t len) const {
+    uint64_t end = 0;
+    if (gpa < size_ || __builtin_add_overflow(gpa, len, &end) || end > mapped_size())
+        throw std::logic_error("guest memory: " + hex(gpa) + "+" + std::to_string(len) + " is not a reservation");
+    return {base_ + gpa, len};
+}
+
 std::span<uint8_t> GuestMemory::setup_span(uint64_t gpa, uint64_t len) {
     check_bounds(gpa, len);
     return {base_ + gpa, len};
@@ -69,7 +77,7 @@ void GuestMemory::protect_readonly(uint64_t start, uint64_t end, bool host_too) 
     translate(start, end - start);
     readonly_.push_back(Range{start, end});
     if (host_too && mprotect(base_ + start, end - start, PROT_READ) != 0)
-        throw UsageError(errno_message("cannot protect guest memory", errno));
+        throw SetupError(errno_message("cannot protect guest memory", errno));
 }
 
 void GuestMemory::protect_none(uint64_t start, uint64_t end) {
@@ -77,7 +85,7 @@ void GuestMemory::protect_none(uint64_t start, uint64_t end) {
     readonly_.push_back(Range{start, end});
     noaccess_.push_back(Range{start, end});
     if (mprotect(base_ + start, end - start, PROT_NONE) != 0)
-        throw UsageError(errno_message("cannot protect guest memory", errno));
+        throw SetupError(errno_message("cannot protect guest memory", errno));
 }
 
 }  // namespace skiff

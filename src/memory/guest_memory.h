@@ -1,7 +1,7 @@
 // Guest physical memory: one anonymous mapping at GPA 0. Every guest address the tender touches goes
 // through translate(), which bounds-checks with overflow-safe arithmetic against the guest-visible
-// size; nothing else does pointer math on guest addresses. An optional reservation above the visible
-// size (the net ring, guest-abi.md §3) is mapped for the guest but never valid in a hypercall.
+// size; nothing else does pointer math on guest addresses. Reservations above the visible size (the
+// net ring, docs/guest-abi.md §3) are mapped for the guest but never valid in a hypercall.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +29,9 @@ class GuestMemory {
     uint64_t mapped_size() const { return size_ + reserved_; }
     // The host address of GPA 0, for registering the memory slot with KVM only.
     void* host_base() const { return base_; }
-    // The reservation at GPA size(), shared with the guest (empty if none).
-    std::span<uint8_t> reserved_area() const { return {base_ + size_, reserved_}; }
+    // The part [gpa, gpa + len) of the reservations above size(), shared with the guest; a module
+    // gets its own (src/memory/layout.h). Throws std::logic_error outside the reservations.
+    std::span<uint8_t> reservation(uint64_t gpa, uint64_t len) const;
 
     // The bytes [gpa, gpa + len), or GuestFault "invalid guest access: gpa=..., len=...".
     std::span<const uint8_t> translate(uint64_t gpa, uint64_t len) const;
@@ -42,6 +43,15 @@ class GuestMemory {
         static_assert(std::is_trivially_copyable_v<T>);
         T value;
         std::memcpy(&value, translate(gpa, sizeof(T)).data(), sizeof(T));
+        return value;
+    }
+    // Reads an in/out argument structure, refusing it first if its results could not be written
+    // back: a hypercall then fails before it has any effect.
+    template <typename T>
+    T read_for_update(uint64_t gpa) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        T value;
+        std::memcpy(&value, translate_writable(gpa, sizeof(T)).data(), sizeof(T));
         return value;
     }
     template <typename T>
@@ -59,7 +69,7 @@ class GuestMemory {
     }
 
     // Marks [start, end) read-only for hypercall output; `host_too` also drops host write access,
-    // which KVM mirrors into its second-level page tables (guest-abi.md §1.3).
+    // which KVM mirrors into its second-level page tables (docs/guest-abi.md §1.3).
     void protect_readonly(uint64_t start, uint64_t end, bool host_too);
     // Removes all access to [start, end) on the host (segments with no permission at all).
     void protect_none(uint64_t start, uint64_t end);

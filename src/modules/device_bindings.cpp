@@ -7,67 +7,79 @@
 namespace skiff {
 namespace {
 
-// "net" for NET_BASIC: how messages name a device type.
-std::string kind(DeviceType type) {
-    return type == DeviceType::Net ? "net" : "block";
-}
-
-DeviceModule* module_of(const ModuleList& modules, DeviceType type) {
+Module* module_of(const ModuleList& modules, DeviceType type) {
     for (const auto& m : modules)
-        if (m->type() == type) return m.get();
+        if (m->device_type() == type) return m.get();
     return nullptr;
 }
 
-DeviceModule* module_with_flag(const ModuleList& modules, const std::string& flag) {
-    for (const auto& m : modules)
-        for (const OptionSpec& o : m->options())
-            if (o.flag == flag) return m.get();
-    return nullptr;
+bool has_flag(const Module& module, const std::string& flag) {
+    const std::vector<OptionSpec> specs = module.options();
+    return std::any_of(specs.begin(), specs.end(), [&](const OptionSpec& o) { return o.flag == flag; });
+}
+
+// "--net:extra: hello.elf declares no net device 'extra'", or that it is a device of another type.
+[[noreturn]] void undeclared(const std::string& option, const std::string& image, const Manifest& manifest,
+                             const std::string& name, DeviceType wanted) {
+    for (const DeviceTypeInfo& other : kDeviceTypes)
+        if (other.type != wanted && manifest.find(name, other.type))
+            throw UsageError(option + ": '" + name + "' is a " + other.kind + " device in " + image + ", not a " +
+                             device_kind(wanted) + " device");
+    throw UsageError(option + ": " + image + " declares no " + device_kind(wanted) + " device '" + name + "'");
 }
 
 }  // namespace
 
-std::vector<ModuleBindings> bind_devices(const std::string& image, const Manifest& manifest,
-                                         const std::vector<DeviceOption>& options, const ModuleList& modules) {
+const std::string* DeviceBinding::value(const std::string& flag) const {
+    auto it = values.find(flag);
+    return it == values.end() ? nullptr : &it->second;
+}
+
+std::vector<ModuleRequests> bind_options(const std::string& image, const Manifest& manifest,
+                                         const std::vector<ModuleOption>& options, const ModuleList& modules) {
     for (const Device& d : manifest.devices)
         if (!module_of(modules, d.type))
-            throw UsageError(image + " declares " + kind(d.type) + " device '" + d.name +
-                             "' but this skiff was built without the " + kind(d.type) + " module");
+            throw UsageError(image + " declares " + device_kind(d.type) + " device '" + d.name +
+                             "' but this skiff was built without the " + device_kind(d.type) + " module");
 
-    std::vector<ModuleBindings> result;
-    auto binding_for = [&](DeviceModule* m, const Device& d) -> DeviceBinding& {
-        auto group = std::find_if(result.begin(), result.end(), [&](const ModuleBindings& g) { return g.module == m; });
-        if (group == result.end()) group = result.insert(result.end(), ModuleBindings{m, {}});
-        auto b = std::find_if(group->bindings.begin(), group->bindings.end(),
-                              [&](const DeviceBinding& x) { return x.device.handle == d.handle; });
-        if (b == group->bindings.end()) b = group->bindings.insert(group->bindings.end(), DeviceBinding{d, {}});
-        return *b;
+    std::vector<ModuleRequests> result;
+    for (const auto& m : modules) {
+        ModuleRequests entry{m.get(), {}};
+        for (const Device& d : manifest.devices)
+            if (m->device_type() == d.type) entry.request.devices.push_back(DeviceBinding{d, {}});
+        result.push_back(std::move(entry));
+    }
+    auto request_of = [&](const std::string& flag) -> ModuleRequests* {
+        for (ModuleRequests& entry : result)
+            if (has_flag(*entry.module, flag)) return &entry;
+        return nullptr;
     };
 
-    for (const DeviceOption& o : options) {
-        const std::string opt = "--" + o.flag + ":" + o.name;
-        DeviceModule* m = module_with_flag(modules, o.flag);
-        if (!m) throw UsageError("unknown option " + opt);
-        const Device* d = manifest.find(o.name, m->type());
-        if (!d) {
-            const DeviceType other = m->type() == DeviceType::Net ? DeviceType::Block : DeviceType::Net;
-            if (const Device* wrong = manifest.find(o.name, other))
-                throw UsageError(opt + ": '" + o.name + "' is a " + kind(wrong->type) + " device in " + image +
-                                 ", not a " + kind(m->type()) + " device");
-            throw UsageError(opt + ": " + image + " declares no " + kind(m->type()) + " device '" + o.name + "'");
+    for (const ModuleOption& o : options) {
+        ModuleRequests* entry = request_of(o.flag);
+        if (!entry) throw UsageError("unknown option --" + o.flag);
+        if (o.device.empty()) {
+            if (!entry->request.flags.emplace(o.flag, o.value).second)
+                throw UsageError("--" + o.flag + " given twice");
+            continue;
         }
-        DeviceBinding& b = binding_for(m, *d);
-        if (!b.values.emplace(o.flag, o.value).second) throw UsageError(opt + " given twice");
+        const std::string opt = "--" + o.flag + ":" + o.device;
+        const DeviceType type = *entry->module->device_type();
+        auto& devices = entry->request.devices;
+        auto b = std::find_if(devices.begin(), devices.end(), [&](const DeviceBinding& x) { return x.device.name == o.device; });
+        if (b == devices.end()) undeclared(opt, image, manifest, o.device, type);
+        if (!b->values.emplace(o.flag, o.value).second) throw UsageError(opt + " given twice");
     }
 
-    for (const Device& d : manifest.devices) {
-        DeviceModule* m = module_of(modules, d.type);
-        const OptionSpec primary = m->options().front();
-        DeviceBinding& b = binding_for(m, d);
-        if (!b.value(primary.flag))
-            throw UsageError(image + " declares " + kind(d.type) + " device '" + d.name + "' but no --" + primary.flag +
-                             ":" + d.name + "=" + primary.metavar + " was given");
-        m->check(b);
+    for (ModuleRequests& entry : result) {
+        const std::vector<OptionSpec> specs = entry.module->options();
+        for (const DeviceBinding& b : entry.request.devices) {
+            const OptionSpec& primary = specs.front();
+            if (!b.value(primary.flag))
+                throw UsageError(image + " declares " + device_kind(b.device.type) + " device '" + b.device.name +
+                                 "' but no --" + primary.flag + ":" + b.device.name + "=" + primary.metavar +
+                                 " was given");
+        }
     }
     return result;
 }

@@ -1,20 +1,18 @@
-#include "modules/registry.h"
+// The modules compiled into this binary. Each factory exists only when its module is in
+// SKIFF_MODULES (src/tender.cmake), so a module left out is not even linked.
+#include "modules/module.h"
+#include "skiff_modules.h"
 
 namespace skiff {
 
-const std::string* DeviceBinding::value(const std::string& flag) const {
-    auto it = values.find(flag);
-    return it == values.end() ? nullptr : &it->second;
-}
+#define SKIFF_DECLARE_MODULE(name) std::unique_ptr<Module> make_##name##_module();
+#define SKIFF_ADD_MODULE(name) modules.push_back(make_##name##_module());
+
+SKIFF_MODULE_LIST(SKIFF_DECLARE_MODULE)
 
 ModuleList compiled_modules() {
     ModuleList modules;
-#ifdef SKIFF_MODULE_NET
-    modules.push_back(make_net_module());
-#endif
-#ifdef SKIFF_MODULE_BLOCK
-    modules.push_back(make_block_module());
-#endif
+    SKIFF_MODULE_LIST(SKIFF_ADD_MODULE)
     return modules;
 }
 

@@ -1,26 +1,21 @@
 #include "sandbox/sandbox.h"
 
-#include <linux/kvm.h>
-#include <seccomp.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <condition_variable>
 #include <csignal>
-#include <cstdlib>
-#include <memory>
-#include <string>
+#include <mutex>
+#include <thread>
 
 #include "common/error.h"
 
 namespace skiff {
 namespace {
 
-struct FilterCloser {
-    void operator()(void* ctx) const { seccomp_release(ctx); }
-};
-using Filter = std::unique_ptr<void, FilterCloser>;
-
-// SIGSYS from the filter: say which call was refused, then exit. Async-signal-safe calls only.
+// SIGSYS from a filter: say which call was refused, then exit. Async-signal-safe calls only.
 void on_violation(int, siginfo_t* info, void*) {
     char msg[96] = "skiff: sandbox violation: system call ";
     size_t len = 38;
@@ -35,64 +30,141 @@ void on_violation(int, siginfo_t* info, void*) {
     _exit(kExitHostError);
 }
 
-void add(void* ctx, int syscall, std::initializer_list<scmp_arg_cmp> args = {}) {
-    const int rc =
-        seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, syscall, static_cast<unsigned>(args.size()), args.begin());
-    if (rc != 0) throw UsageError("sandbox: cannot add a rule for system call " + std::to_string(syscall));
+void add(void* ctx, const ThreadPolicy::Rule& rule) {
+    if (seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, rule.syscall, unsigned(rule.args.size()), rule.args.data()) != 0)
+        throw SetupError("sandbox: cannot add a rule for system call " + std::to_string(rule.syscall) + " (" +
+                         rule.why + ")");
 }
 
-void allow_on_fds(void* ctx, int syscall, const std::vector<int>& fds) {
-    for (int fd : fds) add(ctx, syscall, {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(fd))});
+// What every thread needs to run C++ code and to end: memory without execute permission, futexes,
+// clocks where the vDSO falls back to the kernel, signal returns and masks, messages on stderr (the
+// violation handler runs on the violating thread), closing what set-up opened, exit.
+ThreadPolicy runtime_rules() {
+    ThreadPolicy rules("runtime");
+    const char* why = "the C/C++ runtime: allocation, locks, clocks, signals, exit";
+    for (int sc : {SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(clock_gettime),
+                   SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(close), SCMP_SYS(exit),
+                   SCMP_SYS(exit_group)})
+        rules.allow(sc, why);
+    rules.allow_on_fd(SCMP_SYS(write), STDERR_FILENO, "one-line messages, a violation's too");
+    rules.allow(SCMP_SYS(mmap), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)}, "memory, never executable");
+    rules.allow(SCMP_SYS(mprotect), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)}, "memory, never executable");
+#ifdef __SANITIZE_ADDRESS__
+    // Sanitizer builds only (tools/sanitize.sh): ASan's runtime checks memory through a pipe.
+    for (int sc : {SCMP_SYS(pipe2), SCMP_SYS(read), SCMP_SYS(write)}) rules.allow(sc, "AddressSanitizer");
+#endif
+    return rules;
 }
 
 }  // namespace
 
-void SandboxPolicy::install() const {
+void ThreadPolicy::allow(int syscall, std::initializer_list<scmp_arg_cmp> args, const char* why) {
+    rules_.push_back(Rule{syscall, std::vector<scmp_arg_cmp>(args), why});
+}
+
+void ThreadPolicy::allow_on_fd(int syscall, int fd, const char* why) {
+    allow(syscall, {SCMP_A0(SCMP_CMP_EQ, scmp_datum_t(fd))}, why);
+}
+
+void ThreadPolicy::allow_ioctl(int fd, unsigned long request, const char* why) {
+    allow(SCMP_SYS(ioctl), {SCMP_A0(SCMP_CMP_EQ, scmp_datum_t(fd)), SCMP_A1(SCMP_CMP_EQ, scmp_datum_t(request))},
+          why);
+}
+
+SeccompFilter::SeccompFilter(const ThreadPolicy& policy) : ctx_(seccomp_init(SCMP_ACT_TRAP)) {
+    if (!ctx_) throw SetupError("sandbox: seccomp_init failed");
+    const ThreadPolicy runtime = runtime_rules();
+    for (const ThreadPolicy::Rule& rule : runtime.rules()) add(ctx_.get(), rule);
+    for (const ThreadPolicy::Rule& rule : policy.rules()) add(ctx_.get(), rule);
+    if (seccomp_attr_set(ctx_.get(), SCMP_FLTATR_CTL_NNP, 1) != 0 ||
+        seccomp_attr_set(ctx_.get(), SCMP_FLTATR_CTL_TSYNC, 0) != 0)
+        throw SetupError("sandbox: cannot configure the seccomp filter");
+}
+
+int SeccompFilter::load() const {
+    const int rc = seccomp_load(ctx_.get());
+    return rc < 0 ? -rc : 0;
+}
+
+SandboxPolicy::SandboxPolicy() : vcpu_("vcpu") {}
+
+ThreadPolicy& SandboxPolicy::io_thread(SandboxedThread& thread) {
+    io_.emplace_back(&thread, ThreadPolicy(thread.name()));
+    return io_.back().second;
+}
+
+void SandboxPolicy::install() {
     struct sigaction sa {};
     sa.sa_sigaction = on_violation;
     sa.sa_flags = SA_SIGINFO;
     sigaction(SIGSYS, &sa, nullptr);
 
-    Filter ctx(seccomp_init(SCMP_ACT_TRAP));
-    if (!ctx) throw UsageError("sandbox: seccomp_init failed");
-    void* f = ctx.get();
-    // The vCPU: run it, and read its registers to report a fault.
-    for (scmp_datum_t request : {scmp_datum_t(KVM_RUN), scmp_datum_t(KVM_GET_REGS), scmp_datum_t(KVM_GET_SREGS)})
-        add(f, SCMP_SYS(ioctl),
-            {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(vcpu_fd_)), SCMP_A1(SCMP_CMP_EQ, request)});
-    // Console and messages.
-    allow_on_fds(f, SCMP_SYS(write), {STDOUT_FILENO, STDERR_FILENO});
-    // Devices of the enabled modules, each call on its own fds only.
-    allow_on_fds(f, SCMP_SYS(read), net_fds_);
-    allow_on_fds(f, SCMP_SYS(write), net_fds_);
-    allow_on_fds(f, SCMP_SYS(pread64), block_fds_);
-    allow_on_fds(f, SCMP_SYS(pwrite64), block_fds_);
-    allow_on_fds(f, SCMP_SYS(fdatasync), block_fds_);
-    if (ring_kick_fd_ >= 0) {
-        allow_on_fds(f, SCMP_SYS(read), {ring_kick_fd_});
-        allow_on_fds(f, SCMP_SYS(write), {ring_kick_fd_});
-        add(f, SCMP_SYS(tgkill),
-            {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(ring_signal_pid_)),
-             SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(ring_signal_tid_)), SCMP_A2(SCMP_CMP_EQ, SIGUSR1)});
+    for (auto& [thread, rules] : io_) {
+        const SeccompFilter filter(rules);
+        if (const int err = thread->release(&filter))
+            throw SetupError(errno_message("sandbox: cannot install the filter of the " + thread->name() + " thread", err));
     }
-    // Waiting, clocks, memory without execute permission, and a clean exit.
-    for (int sc :
-         {SCMP_SYS(ppoll), SCMP_SYS(clock_gettime), SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(close),
-          SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit), SCMP_SYS(exit_group)})
-        add(f, sc);
-    add(f, SCMP_SYS(mmap), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)});
-    add(f, SCMP_SYS(mprotect), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)});
-#ifdef __SANITIZE_ADDRESS__
-    // Sanitizer builds only (tools/sanitize.sh): ASan's runtime checks memory through a pipe.
-    add(f, SCMP_SYS(pipe2));
-    add(f, SCMP_SYS(read));
-    add(f, SCMP_SYS(write));
-#endif
+    const SeccompFilter own(vcpu_);
+    if (const int err = own.load()) throw SetupError(errno_message("sandbox: cannot install the seccomp filter", err));
+}
 
-    // TSYNC: threads started before this point (the net ring's) get the same filter.
-    if (seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, 1) != 0 || seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1) != 0 ||
-        seccomp_load(f) != 0)
-        throw UsageError("sandbox: cannot install the seccomp filter");
+void SandboxPolicy::release_unfiltered() {
+    for (auto& entry : io_) entry.first->release(nullptr);
+}
+
+struct SandboxedThread::State {
+    std::mutex mutex;
+    std::condition_variable changed;
+    enum class Phase { Waiting, Released, Abandoned } phase = Phase::Waiting;
+    const SeccompFilter* filter = nullptr;
+    bool loaded = false;
+    int load_error = 0;
+    std::thread thread;
+};
+
+SandboxedThread::SandboxedThread(std::string name, std::function<void()> body)
+    : name_(std::move(name)), state_(std::make_shared<State>()) {
+    // The thread inherits the creator's signal mask: block everything asynchronous around its
+    // creation. SIGSYS stays deliverable, so a violation on the thread is reported.
+    sigset_t all, old;
+    sigfillset(&all);
+    for (int sync : {SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) sigdelset(&all, sync);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    try {
+        state_->thread = std::thread([state = state_, body = std::move(body)] {
+            std::unique_lock lock(state->mutex);
+            state->changed.wait(lock, [&] { return state->phase != State::Phase::Waiting; });
+            if (state->phase == State::Phase::Abandoned) return;
+            if (state->filter) state->load_error = state->filter->load();
+            state->loaded = true;
+            const bool run = state->load_error == 0;
+            lock.unlock();
+            state->changed.notify_all();
+            if (run) body();
+        });
+    } catch (...) {
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        throw;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+SandboxedThread::~SandboxedThread() {
+    {
+        std::lock_guard lock(state_->mutex);
+        if (state_->phase == State::Phase::Waiting) state_->phase = State::Phase::Abandoned;
+    }
+    state_->changed.notify_all();
+    state_->thread.join();
+}
+
+int SandboxedThread::release(const SeccompFilter* filter) {
+    std::unique_lock lock(state_->mutex);
+    state_->filter = filter;
+    state_->phase = State::Phase::Released;
+    state_->changed.notify_all();
+    state_->changed.wait(lock, [&] { return state_->loaded; });
+    return state_->load_error;
 }
 
 }  // namespace skiff

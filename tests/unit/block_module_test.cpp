@@ -10,7 +10,6 @@
 #include "fake_vcpu.h"
 #include "hypercall/run_loop.h"
 #include "module_test_support.h"
-#include "modules/device_bindings.h"
 
 namespace skiff {
 namespace {
@@ -28,8 +27,6 @@ class BlockModule : public ::testing::Test {
         std::filesystem::create_directories(dir);
         disk = dir / "disk.img";
         std::filesystem::resize_file(make_file(disk), 4096);
-        module = test::module_named(modules, "block");
-        ASSERT_NE(module, nullptr);
     }
     void TearDown() override { std::filesystem::remove_all(dir); }
     std::filesystem::path make_file(const std::filesystem::path& p) {
@@ -37,13 +34,9 @@ class BlockModule : public ::testing::Test {
         return p;
     }
     void attach(const std::string& sector_size = "") {
-        manifest = test::manifest_of({{"disk", DeviceType::Block}});
-        std::vector<DeviceOption> opts{{"block", "disk", disk.string()}};
+        std::vector<ModuleOption> opts{{"block", "disk", disk.string()}};
         if (!sector_size.empty()) opts.push_back({"block-sector-size", "disk", sector_size});
-        auto bindings = bind_devices("test.elf", manifest, opts, modules);
-        entries = manifest.entries;
-        AttachContext ctx{mem, table, entries, poll};
-        bindings.at(0).module->attach(bindings.at(0).bindings, ctx);
+        harness.open(test::manifest_of({{"disk", DeviceType::Block}}), opts);
     }
     int32_t io(uint32_t nr, uint64_t handle, uint64_t offset, uint64_t len) {
         vcpu.exits.clear();  // a fault leaves the rest of the last script unrun
@@ -64,13 +57,10 @@ class BlockModule : public ::testing::Test {
     }
 
     std::filesystem::path dir, disk;
-    ModuleList modules = compiled_modules();
-    DeviceModule* module = nullptr;
-    Manifest manifest;
-    std::vector<skiff_manifest_entry> entries;
-    GuestMemory mem{4ull << 20};
-    HypercallTable table;
-    PollSet poll;
+    test::ModuleHarness harness;
+    GuestMemory& mem = harness.mem;
+    HypercallTable& table = harness.table;
+    std::vector<skiff_manifest_entry>& entries = harness.entries;
     FakeVcpu vcpu;
 };
 

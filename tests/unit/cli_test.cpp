@@ -50,19 +50,19 @@ TEST_F(CommandLine, DoubleDashSeparatesImageAndGuestArguments) {
 TEST_F(CommandLine, Solo5StyleDeviceOptions) {
     Options o =
         parse({"--net:service=tap0", "--block:disk=/tmp/d.img", "--net-mac:service=02:00:00:00:00:01", "hello.elf"});
-    ASSERT_EQ(o.devices.size(), 3u);
-    EXPECT_EQ(o.devices[0].flag, "net");
-    EXPECT_EQ(o.devices[0].name, "service");
-    EXPECT_EQ(o.devices[0].value, "tap0");
-    EXPECT_EQ(o.devices[2].flag, "block");
-    EXPECT_EQ(o.devices[2].value, "/tmp/d.img");
+    ASSERT_EQ(o.module_options.size(), 3u);
+    EXPECT_EQ(o.module_options[0].flag, "net");
+    EXPECT_EQ(o.module_options[0].device, "service");
+    EXPECT_EQ(o.module_options[0].value, "tap0");
+    EXPECT_EQ(o.module_options[2].flag, "block");
+    EXPECT_EQ(o.module_options[2].value, "/tmp/d.img");
 }
 
 TEST_F(CommandLine, SpaceSeparatedDeviceOptions) {
     Options o = parse({"--block", "disk=a=b.img", "hello.elf", "arg"});
-    ASSERT_EQ(o.devices.size(), 1u);
-    EXPECT_EQ(o.devices[0].name, "disk");
-    EXPECT_EQ(o.devices[0].value, "a=b.img");
+    ASSERT_EQ(o.module_options.size(), 1u);
+    EXPECT_EQ(o.module_options[0].device, "disk");
+    EXPECT_EQ(o.module_options[0].value, "a=b.img");
     EXPECT_EQ(o.guest_args, std::vector<std::string>{"arg"});
 }
 

@@ -1,4 +1,5 @@
 #include "modules/device_bindings.h"
+#include "modules/module_set.h"
 
 #include <gtest/gtest.h>
 
@@ -12,9 +13,10 @@ namespace {
 
 class DeviceBindings : public ::testing::Test {
   protected:
-    std::string error_of(const std::vector<DeviceOption>& options) {
+    // What ModuleSet::configure says: the binding rules, then each module's own checks.
+    std::string error_of(const std::vector<ModuleOption>& options) {
         try {
-            bind_devices("hello.elf", manifest, options, modules);
+            ModuleSet(compiled_modules()).configure("hello.elf", manifest, options);
         } catch (const UsageError& e) {
             return e.what();
         }
@@ -23,17 +25,22 @@ class DeviceBindings : public ::testing::Test {
     ModuleList modules = compiled_modules();
     Manifest manifest =
         test::manifest_of({{"service", DeviceType::Net}, {"admin", DeviceType::Net}, {"disk", DeviceType::Block}});
-    std::vector<DeviceOption> all{{"net", "service", "tap0"}, {"net", "admin", "tap1"}, {"block", "disk", "disk.img"}};
+    std::vector<ModuleOption> all{{"net", "service", "tap0"}, {"net", "admin", "tap1"}, {"block", "disk", "disk.img"}};
 };
 
 TEST_F(DeviceBindings, GroupsBindingsByModule) {
-    auto groups = bind_devices("hello.elf", manifest, all, modules);
+    auto groups = bind_options("hello.elf", manifest, all, modules);
     ASSERT_EQ(groups.size(), 2u);
     EXPECT_STREQ(groups[0].module->name(), "net");
-    ASSERT_EQ(groups[0].bindings.size(), 2u);
-    EXPECT_EQ(groups[0].bindings[1].device.handle, 2u);
-    EXPECT_EQ(*groups[0].bindings[1].value("net"), "tap1");
+    ASSERT_EQ(groups[0].request.devices.size(), 2u);
+    EXPECT_EQ(groups[0].request.devices[1].device.handle, 2u);
+    EXPECT_EQ(*groups[0].request.devices[1].value("net"), "tap1");
     EXPECT_STREQ(groups[1].module->name(), "block");
+    EXPECT_EQ(groups[1].request.devices.size(), 1u);
+}
+
+TEST_F(DeviceBindings, AValidBindingIsAccepted) {
+    EXPECT_EQ(error_of(all), "accepted");
 }
 
 TEST_F(DeviceBindings, MissingBindingNamesTheDeviceAndTheOption) {
@@ -73,13 +80,14 @@ TEST_F(DeviceBindings, OverlongTapNameIsRefused) {
 
 TEST_F(DeviceBindings, NothingDeclaredNothingBound) {
     manifest = test::manifest_of({});
-    EXPECT_TRUE(bind_devices("hello.elf", manifest, {}, modules).empty());
+    for (const ModuleRequests& group : bind_options("hello.elf", manifest, {}, modules))
+        EXPECT_TRUE(group.request.devices.empty());
     EXPECT_EQ(error_of({{"block", "disk", "d.img"}}), "--block:disk: hello.elf declares no block device 'disk'");
 }
 
 TEST_F(DeviceBindings, SixtyThreeDevicesOfAnyMix) {
     std::vector<std::pair<std::string, DeviceType>> devices;
-    std::vector<DeviceOption> options;
+    std::vector<ModuleOption> options;
     for (int i = 0; i < 63; ++i) {
         const bool net = i % 2 == 0;
         devices.push_back({"dev" + std::to_string(i), net ? DeviceType::Net : DeviceType::Block});
@@ -87,21 +95,23 @@ TEST_F(DeviceBindings, SixtyThreeDevicesOfAnyMix) {
             {net ? "net" : "block", "dev" + std::to_string(i), net ? "tap" + std::to_string(i) : "f.img"});
     }
     manifest = test::manifest_of(devices);
-    auto groups = bind_devices("hello.elf", manifest, options, modules);
-    EXPECT_EQ(groups[0].bindings.size() + groups[1].bindings.size(), 63u);
+    auto groups = bind_options("hello.elf", manifest, options, modules);
+    EXPECT_EQ(groups[0].request.devices.size() + groups[1].request.devices.size(), 63u);
+    EXPECT_EQ(error_of(options), "accepted");
 }
 
 TEST_F(DeviceBindings, SameNameDifferentTypesBindSeparately) {
     manifest = test::manifest_of({{"x", DeviceType::Net}, {"x", DeviceType::Block}});
-    auto groups = bind_devices("hello.elf", manifest, {{"net", "x", "tap0"}, {"block", "x", "x.img"}}, modules);
-    EXPECT_EQ(groups.size(), 2u);
+    auto groups = bind_options("hello.elf", manifest, {{"net", "x", "tap0"}, {"block", "x", "x.img"}}, modules);
+    EXPECT_EQ(*groups[0].request.devices.at(0).value("net"), "tap0");
+    EXPECT_EQ(*groups[1].request.devices.at(0).value("block"), "x.img");
 }
 
 TEST(DeviceBindingsWithoutModules, DeclaredTypeWithoutItsModuleIsRefused) {
     ModuleList none;
     Manifest m = test::manifest_of({{"service", DeviceType::Net}});
     try {
-        bind_devices("hello.elf", m, {}, none);
+        bind_options("hello.elf", m, {}, none);
         FAIL();
     } catch (const UsageError& e) {
         EXPECT_STREQ(e.what(),

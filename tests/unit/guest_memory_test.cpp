@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "common/error.h"
-#include "memory/boot_setup.h"
+#include "memory/layout.h"
 
 namespace skiff {
 namespace {

@@ -14,11 +14,14 @@
 #include "elf_builder.h"
 #include "fake_vcpu.h"
 #include "hypercall/run_loop.h"
-#include "memory/boot_setup.h"
+#include "arch/arch.h"
+#include "hypercall/clock.h"
+#include "hypercall/console.h"
+#include "hypercall/poll.h"
+#include "memory/boot_info.h"
+#include "memory/loader.h"
 #include "module_test_support.h"
-#include "modules/console.h"
-#include "modules/device_bindings.h"
-#include "modules/poll.h"
+#include "modules/module_set.h"
 #include "skiff/abi/boot.h"
 
 namespace skiff {
@@ -59,15 +62,15 @@ class HostileGuest : public ::testing::Test {
         std::filesystem::resize_file(disk, kDiskSize);
         manifest = test::manifest_of({{"disk", DeviceType::Block}});
         entries = manifest.entries;
-        auto bindings = bind_devices("hostile.elf", manifest, {{"block", "disk", disk.string()}}, modules);
-        AttachContext ctx{mem, table, entries, poll};
-        bindings.at(0).module->attach(bindings.at(0).bindings, ctx);
+        modules.configure("hostile.elf", manifest, {{"block", "disk", disk.string()}});
+        modules.open(OpenContext{mem, table, entries, poll, 0}, guest_memory_layout(kMem, {}));
 #endif
+        arch::write_tables(mem, plan);
         BootParams params{};  // field by field: other fields may be added to it
         params.kernel_end = plan.kernel_end;
-        params.tsc_hz = 1'000'000'000;
+        params.cycle_frequency = 1'000'000'000;
         params.manifest = entries;
-        write_boot_state(mem, plan, params);
+        write_boot_info(mem, params);
     }
     void TearDown() override {
         close(out[0]);
@@ -109,13 +112,14 @@ class HostileGuest : public ::testing::Test {
 
     static constexpr uint64_t kDiskSize = 8192;
     ElfImage image = ElfImage::from_bytes("empty", test::ElfBuilder::hvt_image({test::reserved_entry()}).build());
+    RunControl control;
     GuestMemory mem{kMem};
     HypercallTable table;
-    PollSet poll;
+    PollSet poll{control.wake_fd()};
     FakeVcpu vcpu;
     int out[2] = {-1, -1};
     std::filesystem::path dir, disk;
-    ModuleList modules = compiled_modules();
+    ModuleSet modules{compiled_modules()};
     Manifest manifest;
     std::vector<skiff_manifest_entry> entries{test::reserved_entry()};
 };
@@ -212,14 +216,8 @@ TEST_F(HostileGuest, EveryUnservedHypercallNumberIsAFault) {
 
 TEST_F(HostileGuest, PortsBeyondTheHypercallRangeAreFaults) {
     for (uint32_t port : {uint32_t(SKIFF_HYPERCALL_PIO_BASE + SKIFF_HC_MAX), 0xFFFFu, 0x4FFu, 0u, 0x3F8u}) {
-        VcpuExit e;
-        e.kind = VcpuExit::Kind::Io;
-        e.port = uint16_t(port);
-        e.out = true;
-        e.size = 4;
-        e.value = uint32_t(kArgs);
         vcpu.exits.clear();
-        vcpu.exit(e);
+        vcpu.port_access(uint16_t(port), uint32_t(kArgs));
         try {
             run_guest(vcpu, mem, table);
             ADD_FAILURE() << "port " << port << " accepted";

@@ -5,12 +5,15 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "common/error.h"
 #include "fake_vcpu.h"
 #include "hypercall/run_loop.h"
-#include "modules/console.h"
-#include "modules/poll.h"
+#include "hypercall/clock.h"
+#include "hypercall/console.h"
+#include "hypercall/poll.h"
+#include "vcpu/run_control.h"
 
 namespace skiff {
 namespace {
@@ -50,9 +53,10 @@ class Hypercalls : public ::testing::Test {
         return "no fault";
     }
 
+    RunControl control;
     GuestMemory mem{kMem};
     HypercallTable table;
-    PollSet poll;
+    PollSet poll{control.wake_fd()};
     FakeVcpu vcpu;
     int out[2];
 };
@@ -98,7 +102,7 @@ TEST_F(Hypercalls, PutsStraddlingTheEndOfMemoryIsAFaultWithRegisters) {
     vcpu.hypercall(SKIFF_HC_PUTS, kArgs);
     EXPECT_EQ(fault_of(),
               "guest fault: hypercall PUTS: invalid guest access: gpa=0x3fffff, len=2 (outside guest memory): " +
-                  describe(vcpu.registers()));
+                  std::string(FakeVcpu::kRegisters));
     EXPECT_EQ(console(), "");
 }
 
@@ -147,7 +151,7 @@ TEST_F(Hypercalls, PollReportsReadyDevicesByHandle) {
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
     ASSERT_EQ(write(fds[1], "x", 1), 1);
-    poll.sources.push_back({3, fds[0]});
+    poll.add(3, fds[0], "net device 'three'");
     mem.write(kArgs, skiff_hc_poll{1'000'000'000, 0, 0, 0});
     vcpu.hypercall(SKIFF_HC_POLL, kArgs);
     halt_at(kArgs + 64, 0);
@@ -157,6 +161,60 @@ TEST_F(Hypercalls, PollReportsReadyDevicesByHandle) {
     EXPECT_EQ(result.ret, 1);
     close(fds[0]);
     close(fds[1]);
+}
+
+// A device whose input can never come (a deleted tap reports an error) ends the run naming it,
+// instead of a POLL that returns at once with nothing ready and a guest that spins.
+TEST_F(Hypercalls, PollOnAFailedDeviceEndsTheRunNamingIt) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    close(fds[1]);  // the read end now reports a hang-up
+    poll.add(2, fds[0], "net device 'service' (tap gone0)");
+    mem.write(kArgs, skiff_hc_poll{3'600'000'000'000, 0, 0, 0});
+    vcpu.hypercall(SKIFF_HC_POLL, kArgs);
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        run_guest(vcpu, mem, table);
+        ADD_FAILURE() << "POLL returned";
+    } catch (const HostError& e) {
+        EXPECT_STREQ(e.what(),
+                     "net device 'service' (tap gone0): the device failed or was removed while the guest waited for it");
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    close(fds[0]);
+}
+
+// An I/O thread's error while the guest waits in POLL for an hour ends the wait and the run at once.
+TEST_F(Hypercalls, APendingFailureEndsALongPollAtOnce) {
+    mem.write(kArgs, skiff_hc_poll{3'600'000'000'000, 0, 0, 0});
+    vcpu.hypercall(SKIFF_HC_POLL, kArgs);
+    halt_at(kArgs + 64, 0);
+    std::thread failing([this] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        control.fail(std::make_exception_ptr(HostError("net device 'x': writing a frame failed: Input/output error")));
+    });
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        run_guest(vcpu, mem, table, &control);
+        ADD_FAILURE() << "the run went on";
+    } catch (const HostError& e) {
+        EXPECT_STREQ(e.what(), "net device 'x': writing a frame failed: Input/output error");
+    }
+    failing.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// A guest fault found by another thread (a bad ring entry) is reported with the registers.
+TEST_F(Hypercalls, AFaultFromAnotherThreadIsAGuestFaultWithRegisters) {
+    control.fail(std::make_exception_ptr(GuestFault("net ring NET_WRITE: invalid guest access")));
+    halt_at(kArgs, 0);
+    try {
+        run_guest(vcpu, mem, table, &control);
+        ADD_FAILURE() << "the guest halted";
+    } catch (const GuestFault& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  std::string("guest fault: net ring NET_WRITE: invalid guest access: ") + FakeVcpu::kRegisters);
+    }
 }
 
 TEST_F(Hypercalls, UnregisteredHypercallIsAFault) {
@@ -175,18 +233,12 @@ TEST_F(Hypercalls, PortOutsideTheHypercallRangeIsAFault) {
 }
 
 TEST_F(Hypercalls, PortInputIsAFault) {
-    VcpuExit in;
-    in.kind = VcpuExit::Kind::Io;
-    in.port = SKIFF_HYPERCALL_PIO_BASE + SKIFF_HC_PUTS;
-    in.out = false;
-    in.size = 4;
-    vcpu.exit(in);
+    vcpu.port_access(SKIFF_HYPERCALL_PIO_BASE + SKIFF_HC_PUTS, uint32_t(kArgs), 4, false);
     EXPECT_NE(fault_of().find("invalid port access: port=0x502"), std::string::npos);
 }
 
 TEST_F(Hypercalls, ByteSizedPortWriteIsAFault) {
-    vcpu.hypercall(SKIFF_HC_PUTS, kArgs);
-    vcpu.exits.back().size = 1;
+    vcpu.port_access(SKIFF_HYPERCALL_PIO_BASE + SKIFF_HC_PUTS, uint32_t(kArgs), 1);
     EXPECT_NE(fault_of().find("invalid port access"), std::string::npos);
 }
 

@@ -1,4 +1,4 @@
-// The host side of ring I/O (guest-abi.md §6), driven without threads or KVM: the test plays the
+// The host side of ring I/O (docs/guest-abi.md §6), driven without threads or KVM: the test plays the
 // guest on a real GuestMemory with a ring reservation, and a SOCK_DGRAM socketpair stands in for a
 // tap (one datagram = one frame).
 #include <sys/socket.h>
@@ -12,9 +12,9 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
-#include "memory/boot_setup.h"
-#include "memory/page_tables.h"
-#include "modules/net_ring.h"
+#include "arch/x86_64/page_tables.h"
+#include "memory/layout.h"
+#include "modules/net/ring.h"
 #include "skiff/abi/boot.h"
 #include "skiff/abi/hypercall.h"
 
@@ -31,9 +31,12 @@ class NetRingTest : public ::testing::Test {
     void SetUp() override {
         int fds[2];
         ASSERT_EQ(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, fds), 0);
-        tap_.reset(fds[0]);
+        Tap tap;
+        tap.fd.reset(fds[0]);
+        tap.mtu = kMaxFrame - kEthernetHeader;
+        tap.label = "net device 'test'";
+        taps_.add(kNet, std::move(tap));
         peer_.reset(fds[1]);
-        devices_[kNet] = RingDevice{tap_.get(), kMaxFrame};
     }
 
     // What the guest does: fill the entry at ent_tail, then publish it.
@@ -61,12 +64,12 @@ class NetRingTest : public ::testing::Test {
         f.resize(n < 0 ? 0 : size_t(n));
         return f;
     }
-    uint32_t process() { return process_ring(ring_, mem_, devices_); }
+    uint32_t process() { return process_ring(ring_, mem_, taps_); }
 
     GuestMemory mem_{kVisible, SKIFF_RING_RESERVATION};
-    skiff_ring& ring_ = ring_in(mem_);
-    RingDevices devices_;
-    UniqueFd tap_, peer_;
+    skiff_ring& ring_ = ring_in(mem_.reservation(kVisible, SKIFF_RING_RESERVATION));
+    Taps taps_{"net"};
+    UniqueFd peer_;
 };
 
 TEST_F(NetRingTest, RingLiesRightAboveTheVisibleMemory) {
@@ -128,9 +131,11 @@ TEST_F(NetRingTest, UnknownOperationsAndBadLengthsAreSkipped) {
     submit(0, kNet, buffer(0), 64);
     submit(3, kNet, buffer(0), 64);
     submit(SKIFF_RING_NET_WRITE, kNet, buffer(0), 0);
+    submit(SKIFF_RING_NET_WRITE, kNet, buffer(0), 1);                    // a runt: no whole header
+    submit(SKIFF_RING_NET_WRITE, kNet, buffer(0), kEthernetHeader - 1);  // still a runt
     submit(SKIFF_RING_NET_WRITE, kNet, buffer(0), kMaxFrame + 1);
     submit(SKIFF_RING_NET_WRITE, kNet, buffer(0), 64);  // the one that goes out
-    EXPECT_EQ(process(), 5u);
+    EXPECT_EQ(process(), 7u);
     EXPECT_EQ(received(), frame_of(1));
     EXPECT_TRUE(received().empty());
     EXPECT_EQ(ring_.com_tail, 0u);
@@ -208,27 +213,30 @@ TEST_F(NetRingTest, TailMoreThanARingAheadIsFatal) {
     EXPECT_EQ(process(), SKIFF_RING_SLOTS);
 }
 
-TEST(NetRingLayout, ReservedOnlyWithANetDeviceAndCappedAt4GiB) {
-    EXPECT_EQ(guest_memory_layout(32 << 20, false).visible, 32u << 20);
-    EXPECT_EQ(guest_memory_layout(32 << 20, false).reserved, 0u);
-    EXPECT_EQ(guest_memory_layout(32 << 20, true).visible, 32u << 20);
-    EXPECT_EQ(guest_memory_layout(32 << 20, true).reserved, SKIFF_RING_RESERVATION);
-    EXPECT_EQ(guest_memory_layout(SKIFF_MEM_MAX, true).visible, SKIFF_MEM_MAX - SKIFF_RING_RESERVATION);
-    EXPECT_EQ(guest_memory_layout(SKIFF_MEM_MAX, true).reserved, SKIFF_RING_RESERVATION);
+TEST(NetRingLayout, ReservedAboveTheVisibleMemoryAndCappedAt4GiB) {
+    EXPECT_EQ(guest_memory_layout(32 << 20, {}).visible, 32u << 20);
+    EXPECT_EQ(guest_memory_layout(32 << 20, {}).reserved, 0u);
+    const MemoryLayout with_ring = guest_memory_layout(32 << 20, {SKIFF_RING_RESERVATION});
+    EXPECT_EQ(with_ring.visible, 32u << 20);
+    EXPECT_EQ(with_ring.reserved, SKIFF_RING_RESERVATION);
+    EXPECT_EQ(with_ring.reservations, std::vector<uint64_t>{32u << 20});  // the ring lies at mem_size
+    const MemoryLayout capped = guest_memory_layout(SKIFF_MEM_MAX, {SKIFF_RING_RESERVATION});
+    EXPECT_EQ(capped.visible, SKIFF_MEM_MAX - SKIFF_RING_RESERVATION);
+    EXPECT_EQ(capped.total(), SKIFF_MEM_MAX);
     GuestMemory plain(2 << 20);
-    EXPECT_TRUE(plain.reserved_area().empty());
-    EXPECT_THROW(ring_in(plain), std::logic_error);
+    EXPECT_THROW(plain.reservation(2 << 20, sizeof(skiff_ring)), std::logic_error);
+    EXPECT_THROW(ring_in({}), std::logic_error);
 }
 
 TEST(NetRingLayout, GuestMapsTheRingReadWriteNoExecuteButHypercallsCannotUseIt) {
     GuestMemory mem(kVisible, SKIFF_RING_RESERVATION);
     EXPECT_EQ(mem.mapped_size(), kVisible + SKIFF_RING_RESERVATION);
-    build_page_tables(mem, LoadPlan{});
-    const uint64_t pte = lookup_pte(mem, kVisible);
-    EXPECT_TRUE(pte & kPtePresent);
-    EXPECT_TRUE(pte & kPteWritable);
-    EXPECT_TRUE(pte & kPteNoExecute);
-    EXPECT_EQ(lookup_pte(mem, kVisible + SKIFF_RING_RESERVATION), 0u);  // nothing beyond it
+    x86::build_page_tables(mem, LoadPlan{});
+    const uint64_t pte = x86::lookup_pte(mem, kVisible);
+    EXPECT_TRUE(pte & x86::kPtePresent);
+    EXPECT_TRUE(pte & x86::kPteWritable);
+    EXPECT_TRUE(pte & x86::kPteNoExecute);
+    EXPECT_EQ(x86::lookup_pte(mem, kVisible + SKIFF_RING_RESERVATION), 0u);  // nothing beyond it
     EXPECT_THROW(mem.translate(kVisible, 1), GuestFault);
     EXPECT_THROW(mem.translate(kVisible - 8, 16), GuestFault);
     EXPECT_NO_THROW(mem.translate(kVisible - 8, 8));

@@ -1,4 +1,6 @@
-#include "memory/page_tables.h"
+#include "arch/x86_64/page_tables.h"
+
+#include "arch/arch.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +9,8 @@
 
 namespace skiff {
 namespace {
+
+using namespace x86;
 
 constexpr uint64_t kMem = 64ull << 20;
 
@@ -94,10 +98,45 @@ TEST(PageTablesLimits, SegmentsBeyondTheFirstRegionGetTheirOwnTable) {
     EXPECT_TRUE(lookup_pte(mem, 0x400000) & kPteHuge);
 }
 
-TEST(PageTablesLimits, RefusesImagesTooLargeForThePageTableArea) {
+// A segment that covers whole 2 MiB regions is mapped with 2 MiB pages carrying its permissions,
+// so an image of hundreds of MiB needs page tables only where a boundary splits a region.
+TEST(PageTablesLimits, LargeSegmentsUse2MiBPagesWithTheirPermissions) {
     GuestMemory mem(1024ull << 20);
-    LoadPlan plan{0x100000, 0x30000000, {placed(0x100000, 0x30000000, kSegmentRead | kSegmentExec)}};
-    EXPECT_THROW(build_page_tables(mem, plan), ImageError);
+    LoadPlan plan{0x100000,
+                  0x30001000,
+                  {placed(0x100000, 0x20000000, kSegmentRead | kSegmentExec),
+                   placed(0x20000000, 0x30001000, kSegmentRead | kSegmentWrite)}};
+    EXPECT_EQ(extra_page_tables(plan), 1u);  // only the region the data segment ends in
+    build_page_tables(mem, plan);
+    const uint64_t text = lookup_pte(mem, 0x10000000);
+    EXPECT_TRUE(text & kPteHuge);
+    EXPECT_FALSE(text & kPteWritable);
+    EXPECT_FALSE(text & kPteNoExecute);
+    const uint64_t data = lookup_pte(mem, 0x28000000);
+    EXPECT_TRUE(data & kPteHuge);
+    EXPECT_TRUE(data & kPteWritable);
+    EXPECT_TRUE(data & kPteNoExecute);
+    EXPECT_FALSE(lookup_pte(mem, 0x30000000) & kPteHuge);  // split: data up to 0x30001000, then free
+    EXPECT_TRUE(lookup_pte(mem, 0x30000000) & kPteWritable);
+    EXPECT_TRUE(lookup_pte(mem, 0x30001000) & kPteNoExecute);
+}
+
+TEST(PageTablesLimits, ImagesSplittingTooManyRegionsAreRefusedBeforeAnythingIsOpened) {
+    LoadPlan plan{0x100000, 0, {}};
+    for (uint64_t r = 1; r <= kMaxExtraPageTables + 1; ++r)
+        plan.segments.push_back(placed(r * 0x200000, r * 0x200000 + 0x1000, kSegmentRead));
+    EXPECT_EQ(extra_page_tables(plan), kMaxExtraPageTables + 1);
+    try {
+        arch::check_plan("big.elf", plan);
+        FAIL() << "accepted";
+    } catch (const ImageError& e) {
+        EXPECT_EQ(std::string(e.what()), "big.elf: segment boundaries split " +
+                                             std::to_string(kMaxExtraPageTables + 1) +
+                                             " 2 MiB regions; the page tables have room for " +
+                                             std::to_string(kMaxExtraPageTables));
+    }
+    plan.segments.pop_back();
+    EXPECT_NO_THROW(arch::check_plan("big.elf", plan));
 }
 
 }  // namespace

@@ -1,13 +1,15 @@
-// Console and clock hypercalls: PUTS writes guest bytes to stdout, WALLTIME reads the host clock.
+// The console hypercall: PUTS writes the guest's bytes to skiff's stdout (docs/guest-abi.md §5.4).
 #pragma once
 
-#include "hypercall/hypercall_table.h"
+#include "hypercall/table.h"
 #include "memory/guest_memory.h"
 
 namespace skiff {
 
+class ThreadPolicy;
+
 // `out_fd` is where guest console output goes (stdout in the tender, a pipe in tests).
 void register_console(HypercallTable& table, GuestMemory& mem, int out_fd);
-void register_clock(HypercallTable& table, GuestMemory& mem);
+void allow_console(ThreadPolicy& rules, int out_fd);
 
 }  // namespace skiff

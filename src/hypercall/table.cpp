@@ -1,4 +1,4 @@
-#include "hypercall/hypercall_table.h"
+#include "hypercall/table.h"
 
 #include <stdexcept>
 

@@ -1,0 +1,64 @@
+// What an architecture provides: the guest's initial machine state (docs/guest-abi.md §3, §4) and the
+// decoding of the guest's accesses into hypercalls (§5.1). One implementation per directory
+// (src/arch/x86_64/, ...), chosen at build time; the generic code names no register.
+#pragma once
+
+#include <linux/kvm.h>
+
+#include <cstdint>
+#include <string>
+
+#include "elf/elf_image.h"
+#include "kvm/kvm.h"
+#include "memory/guest_memory.h"
+#include "vcpu/vcpu.h"
+
+namespace skiff {
+class ThreadPolicy;
+}
+
+namespace skiff::arch {
+
+// "x86_64": messages and the ELF machine the images must have.
+extern const char* const kName;
+extern const uint16_t kElfMachine;
+
+// Refuses a host KVM without what this architecture needs (SetupError).
+void check_host(const Kvm& kvm);
+
+// Refuses a load plan this architecture cannot map (ImageError naming the image), before anything
+// is opened: e.g. more partially covered 2 MiB regions than there is room for page tables.
+void check_plan(const std::string& image, const LoadPlan& plan);
+
+// Writes the tables the guest starts with (descriptor tables, page tables) into low memory, mapping
+// [0, mem.mapped_size()) with the permissions of the plan's segments.
+void write_tables(GuestMemory& mem, const LoadPlan& plan);
+
+struct EntryState {
+    uint64_t entry;      // the image's entry point
+    uint64_t mem_size;   // guest-visible memory: the stack starts just below it
+    uint64_t boot_info;  // GPA of the boot info, the entry point's argument
+};
+// Puts the vCPU in the ABI's entry state (registers, CPU features the guest sees).
+void set_entry_state(const Kvm& kvm, VcpuFd& vcpu, const EntryState& state);
+
+// The frequency of the cycle counter the guest's clock reads, in Hz (boot info cpu_cycle_freq).
+uint64_t cycle_frequency(VcpuFd& vcpu);
+
+// A port or MMIO exit: a hypercall, or a bad access described for the fault line.
+VcpuExit decode_access(const kvm_run& run);
+
+// Where the guest kicks the ring's ioeventfd.
+struct KickAddress {
+    uint64_t addr;
+    bool pio;
+};
+extern const KickAddress kRingKick;
+
+// "rip=0x... rsp=0x... ..." for a fault line.
+std::string describe_registers(VcpuFd& vcpu);
+
+// What the vCPU thread does with its vCPU under the sandbox: run it, read what a fault line shows.
+void allow_vcpu(ThreadPolicy& rules, const VcpuFd& vcpu);
+
+}  // namespace skiff::arch

@@ -1,0 +1,78 @@
+#include "modules/net/tap.h"
+
+#include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/error.h"
+
+namespace skiff {
+namespace {
+
+ifreq interface_request(const std::string& name) {
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+    return ifr;
+}
+
+}  // namespace
+
+void Tap::write_frame(std::span<const uint8_t> frame) const {
+    ssize_t n;
+    do n = ::write(fd.get(), frame.data(), frame.size());
+    while (n < 0 && errno == EINTR);
+    if (n != static_cast<ssize_t>(frame.size()))
+        throw HostError(errno_message(label + ": writing a frame failed", n < 0 ? errno : EIO));
+}
+
+size_t Tap::read_frame(std::span<uint8_t> buffer) const {
+    ssize_t n;
+    do n = ::read(fd.get(), buffer.data(), buffer.size());
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EAGAIN) return 0;
+    if (n < 0) throw HostError(errno_message(label + ": reading a frame failed", errno));
+    return size_t(n);
+}
+
+Tap open_tap(const std::string& device, const std::string& interface) {
+    const std::string what = "net device '" + device + "'";
+    if (if_nametoindex(interface.c_str()) == 0)
+        throw UsageError(what + ": no interface " + interface + " (create it first: ip tuntap add " + interface +
+                         " mode tap)");
+    UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    ifreq ifr = interface_request(interface);
+    if (!sock.valid() || ioctl(sock.get(), SIOCGIFFLAGS, &ifr) != 0)
+        throw UsageError(errno_message(what + ": cannot query " + interface, errno));
+    if (!(ifr.ifr_flags & (IFF_UP | IFF_RUNNING))) throw UsageError(what + ": interface " + interface + " is down");
+    ifr = interface_request(interface);
+    if (ioctl(sock.get(), SIOCGIFMTU, &ifr) != 0)
+        throw UsageError(errno_message(what + ": cannot read the MTU of " + interface, errno));
+    Tap tap;
+    tap.mtu = static_cast<uint16_t>(ifr.ifr_mtu);
+    tap.label = what + " (tap " + interface + ")";
+    for (uint32_t cmd : {ETHTOOL_SGRO, ETHTOOL_SGSO}) {  // best effort: not every interface supports it
+        ethtool_value off{cmd, 0};
+        ifr = interface_request(interface);
+        ifr.ifr_data = reinterpret_cast<char*>(&off);
+        ioctl(sock.get(), SIOCETHTOOL, &ifr);
+    }
+
+    tap.fd.reset(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    if (!tap.fd.valid()) throw UsageError(errno_message(what + ": cannot open /dev/net/tun", errno));
+    ifr = interface_request(interface);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    if (ioctl(tap.fd.get(), TUNSETIFF, &ifr) != 0)
+        throw UsageError(errno_message(what + ": cannot attach to " + interface, errno));
+    if (interface != ifr.ifr_name) throw UsageError(what + ": attached to " + ifr.ifr_name + " instead of " + interface);
+    return tap;
+}
+
+}  // namespace skiff

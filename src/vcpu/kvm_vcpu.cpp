@@ -1,0 +1,56 @@
+#include "vcpu/kvm_vcpu.h"
+
+#include <atomic>
+#include <cerrno>
+
+#include "arch/arch.h"
+#include "common/error.h"
+
+namespace skiff {
+
+VcpuExit KvmVcpu::run() {
+    VcpuExit exit;
+    for (;;) {
+        const int err = fd_.run();
+        if (err == 0) break;
+        if (err == EAGAIN) continue;
+        if (err == EINTR) {
+            std::atomic_ref<uint8_t>(fd_.run_area().immediate_exit).store(0);
+            exit.kind = VcpuExit::Kind::Interrupted;
+            return exit;
+        }
+        if (err == EFAULT) {
+            exit.kind = VcpuExit::Kind::MemoryFault;
+            return exit;
+        }
+        throw HostError(errno_message("KVM: KVM_RUN failed", err));
+    }
+    const kvm_run& run = fd_.run_area();
+    switch (run.exit_reason) {
+        case KVM_EXIT_IO:
+        case KVM_EXIT_MMIO: return arch::decode_access(run);
+        case KVM_EXIT_HLT: exit.kind = VcpuExit::Kind::Halt; break;
+        case KVM_EXIT_SHUTDOWN:
+        case KVM_EXIT_SYSTEM_EVENT: exit.kind = VcpuExit::Kind::Shutdown; break;
+        case KVM_EXIT_DEBUG: exit.kind = VcpuExit::Kind::Debug; break;
+        case KVM_EXIT_FAIL_ENTRY:
+            exit.kind = VcpuExit::Kind::FailEntry;
+            exit.detail = run.fail_entry.hardware_entry_failure_reason;
+            break;
+        case KVM_EXIT_INTERNAL_ERROR:
+            exit.kind = VcpuExit::Kind::InternalError;
+            exit.detail = run.internal.suberror;
+            break;
+        default:
+            exit.kind = VcpuExit::Kind::Other;
+            exit.detail = run.exit_reason;
+            break;
+    }
+    return exit;
+}
+
+std::string KvmVcpu::describe_registers() {
+    return arch::describe_registers(fd_);
+}
+
+}  // namespace skiff
