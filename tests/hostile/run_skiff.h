@@ -1,5 +1,5 @@
 // Runs the real skiff binary as a child process and watches what it touches, for the hostile-input
-// suites (tests/unit/hostile_*_test.cpp). Header-only: the suites are auto-discovered unit tests.
+// suites in this directory.
 #pragma once
 
 #include <dirent.h>
@@ -20,6 +20,9 @@
 #include <string>
 #include <vector>
 
+#include "child_process.h"
+#include "scratch_dir.h"
+
 namespace skiff::hostile {
 
 // The tender built next to the tests.
@@ -27,85 +30,18 @@ inline std::string skiff_binary() {
     return std::string(SKIFF_BINARY_DIR) + "/src/skiff";
 }
 
-struct Outcome {
-    int status = -1;  // exit status, or 128 + signal
-    std::string out;
-    std::string err;
-    bool timed_out = false;
-
-    // The lines of stderr (a trailing newline does not start a new line).
-    std::vector<std::string> err_lines() const {
-        std::vector<std::string> lines;
-        size_t start = 0;
-        while (start < err.size()) {
-            size_t nl = err.find('\n', start);
-            if (nl == std::string::npos) nl = err.size();
-            lines.push_back(err.substr(start, nl - start));
-            start = nl + 1;
-        }
-        return lines;
-    }
-};
+using Outcome = tools::Completed;
+using tools::ScratchDir;
 
 struct RunOptions {
     int timeout_ms = 20000;
-    int run_as_uid = -1;  // drop to this uid/gid in the child before exec (root cannot be refused a file)
+    int run_as_uid = -1;  // run as this uid/gid (root cannot be refused a file)
 };
 
 // Runs `argv` (argv[0] is the program) with stdin from /dev/null and captures stdout and stderr.
 inline Outcome run_program(const std::vector<std::string>& argv, RunOptions opts = {}) {
-    int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        const int null = open("/dev/null", O_RDONLY);
-        dup2(null, 0);
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        if (opts.run_as_uid >= 0 && (setgid(gid_t(opts.run_as_uid)) != 0 || setuid(uid_t(opts.run_as_uid)) != 0))
-            _exit(126);
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    Outcome o;
-    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    std::string* sinks[2] = {&o.out, &o.err};
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.timeout_ms);
-    int open_fds = 2;
-    while (open_fds > 0) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            o.timed_out = true;
-            kill(pid, SIGKILL);
-            break;
-        }
-        if (poll(fds, 2, int(left.count())) < 0 && errno != EINTR) break;
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            char buf[4096];
-            const ssize_t n = read(fds[i].fd, buf, sizeof buf);
-            if (n > 0) {
-                sinks[i]->append(buf, size_t(n));
-            } else {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_fds;
-            }
-        }
-    }
-    for (const pollfd& p : fds)
-        if (p.fd >= 0) close(p.fd);
-    int wstatus = 0;
-    waitpid(pid, &wstatus, 0);
-    o.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    return o;
+    return tools::run_command(argv, std::chrono::milliseconds(opts.timeout_ms),
+                              tools::ChildOptions{.separate_stderr = true, .uid = opts.run_as_uid});
 }
 
 inline Outcome run_skiff(const std::vector<std::string>& args, RunOptions opts = {}) {
@@ -182,25 +118,5 @@ inline void write_file(const std::filesystem::path& path, const std::vector<uint
     out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
     if (!out) throw std::runtime_error(path.string() + ": write failed");
 }
-
-// A scratch directory removed with everything in it.
-class ScratchDir {
-  public:
-    explicit ScratchDir(const std::string& tag)
-        : path_(std::filesystem::temp_directory_path() / ("skiff-" + tag + "-" + std::to_string(getpid()))) {
-        std::filesystem::remove_all(path_);
-        std::filesystem::create_directories(path_);
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
 
 }  // namespace skiff::hostile

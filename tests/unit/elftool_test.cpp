@@ -322,7 +322,7 @@ std::string with_device(const std::string& device) {
 
 const BadSource kBadSources[] = {
     {"SyntaxError", "{\"type\": ",
-     "line 1, column 10: syntax error while parsing value - unexpected end of input; "
+     "not valid JSON: line 1, column 10: syntax error while parsing value - unexpected end of input; "
      "expected '[', '{', or a literal"},
     {"RootNotObject", "[]", ".: must be an object"},
     {"MissingType", R"({"version":1,"devices":[]})", ".type: missing required key"},

@@ -1,6 +1,7 @@
 #include "gen_manifest.h"
 
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <map>
 #include <set>
@@ -8,7 +9,7 @@
 #include <utility>
 
 #include "common/error.h"
-#include "json_source.h"
+#include "json_reader.h"
 #include "output_file.h"
 
 namespace skiff::elftool {
@@ -16,55 +17,25 @@ namespace {
 
 using json = nlohmann::json;
 
-// Reports one problem at a JSON path of the source.
-class SourceChecker {
-  public:
-    explicit SourceChecker(std::string source) : source_(std::move(source)) {}
-
-    [[noreturn]] void fail(const std::string& path, const std::string& problem) const {
-        throw UsageError(source_ + ": " + (path.empty() ? "." : path) + ": " + problem);
-    }
-
-    // The object at `path` has exactly `keys` (all required, no others).
-    void require_exact_keys(const json& object, const std::string& path,
-                            std::initializer_list<const char*> keys) const {
-        if (!object.is_object()) fail(path, "must be an object");
-        std::set<std::string> allowed(keys.begin(), keys.end());
-        for (const auto& [key, value] : object.items())
-            if (!allowed.count(key)) fail(path + "." + key, "unknown key");
-        for (const char* key : keys)
-            if (!object.contains(key)) fail(path + "." + key, "missing required key");
-    }
-
-    const std::string& string_at(const json& object, const std::string& path, const char* key) const {
-        const json& value = object.at(key);
-        if (!value.is_string()) fail(path + "." + key, "must be a string");
-        return value.get_ref<const std::string&>();
-    }
-
-  private:
-    std::string source_;
-};
-
-void check_header(const SourceChecker& check, const json& root) {
-    check.require_exact_keys(root, "", {"type", "version", "devices"});
-    if (check.string_at(root, "", "type") != "solo5.manifest") check.fail(".type", "must be \"solo5.manifest\"");
-    const json& version = root.at("version");
-    if (!version.is_number_integer()) check.fail(".version", "must be an integer");
+void check_header(const tools::JsonObject& root) {
+    root.require_exactly({"type", "version", "devices"});
+    if (root.string("type") != "solo5.manifest") root.fail("type", "must be \"solo5.manifest\"");
+    const json& version = root.require("version");
+    if (!version.is_number_integer()) root.fail("version", "must be an integer");
     if (version != SKIFF_MANIFEST_VERSION)
-        check.fail(".version", "unsupported version " + version.dump() + ", must be 1");
-    if (!root.at("devices").is_array()) check.fail(".devices", "must be an array");
-    if (root.at("devices").size() > SKIFF_MANIFEST_MAX_DEVICES)
-        check.fail(".devices[]", "too many entries, maximum " + std::to_string(SKIFF_MANIFEST_MAX_DEVICES));
+        root.fail("version", "unsupported version " + version.dump() + ", must be 1");
+    if (!root.require("devices").is_array()) root.fail("devices", "must be an array");
+    if (root.require("devices").size() > SKIFF_MANIFEST_MAX_DEVICES)
+        root.fail("devices[]", "too many entries, maximum " + std::to_string(SKIFF_MANIFEST_MAX_DEVICES));
 }
 
-DeclaredDevice read_device(const SourceChecker& check, const json& object, const std::string& path) {
-    check.require_exact_keys(object, path, {"name", "type"});
-    const std::string& name = check.string_at(object, path, "name");
-    if (!is_valid_device_name(name)) check.fail(path + ".name", "must be 1-67 characters of [A-Za-z0-9]");
-    const std::string& type_name = check.string_at(object, path, "type");
+DeclaredDevice read_device(const tools::JsonObject& object) {
+    object.require_exactly({"name", "type"});
+    const std::string name = object.string("name");
+    if (!is_valid_device_name(name)) object.fail("name", "must be 1-67 characters of [A-Za-z0-9]");
+    const std::string type_name = object.string("type");
     auto type = device_type_from_name(type_name);
-    if (!type) check.fail(path + ".type", "unknown device type \"" + type_name + "\" (BLOCK_BASIC or NET_BASIC)");
+    if (!type) object.fail("type", "unknown device type \"" + type_name + "\" (BLOCK_BASIC or NET_BASIC)");
     return DeclaredDevice{name, *type};
 }
 
@@ -78,30 +49,32 @@ std::string source_for_display(const std::string& input) {
 
 }  // namespace
 
-std::vector<DeclaredDevice> read_manifest_source(std::istream& in, const std::string& source) {
-    const SourceChecker check(source);
-    const json root = parse_json_strictly(in, source);
-    check_header(check, root);
+std::vector<DeclaredDevice> read_manifest_source(std::istream& in, const std::string& source) try {
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const json document = tools::parse_json_strictly(text, source);
+    const tools::JsonObject root(document, source, ".");
+    check_header(root);
     std::vector<DeclaredDevice> devices;
     std::map<std::pair<std::string, DeviceType>, size_t> first_index;
-    const json& list = root.at("devices");
+    const std::vector<tools::JsonObject> list = root.objects("devices");
     for (size_t i = 0; i < list.size(); ++i) {
-        const std::string path = ".devices[" + std::to_string(i) + "]";
-        DeclaredDevice device = read_device(check, list[i], path);
+        DeclaredDevice device = read_device(list[i]);
         // The tender rejects same-name, same-type duplicates (one could never be attached).
         auto [it, fresh] = first_index.emplace(std::make_pair(device.name, device.type), i);
         if (!fresh)
-            check.fail(path + ".name", "duplicate " + std::string(device_type_name(device.type)) + " device \"" +
-                                           device.name + "\" (also .devices[" + std::to_string(it->second) + "])");
+            list[i].fail("name", "duplicate " + std::string(device_type_name(device.type)) + " device \"" +
+                                     device.name + "\" (also .devices[" + std::to_string(it->second) + "])");
         devices.push_back(std::move(device));
     }
     return devices;
+} catch (const tools::JsonInputError& e) {
+    throw UsageError(e.what());
 }
 
 std::string manifest_c_source(const std::vector<DeclaredDevice>& devices, const std::string& source) {
     std::ostringstream c;
     c << "/* Generated by skiff-elftool gen-manifest from " << source << "; do not edit.\n"
-      << " * The complete Solo5 manifest note (guest-abi.md 2.3): entry 0 is reserved, device k is\n"
+      << " * The complete Solo5 manifest note (docs/guest-abi.md 2.3): entry 0 is reserved, device k is\n"
       << " * entry k+1 and gets handle k+1. */\n"
       << "#include \"skiff/abi/manifest.h\"\n\n"
       << "#define SKIFF_MANIFEST_ENTRIES " << devices.size() + 1 << "u\n\n"

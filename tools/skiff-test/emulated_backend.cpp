@@ -1,6 +1,7 @@
 #include "emulated_backend.h"
 
 #include "child_process.h"
+#include "scratch_dir.h"
 #include "fixtures.h"
 
 #include <unistd.h>
@@ -17,6 +18,12 @@
 #endif
 
 namespace skiff::test {
+
+using tools::Child;
+using tools::Clock;
+using tools::ScratchDir;
+using tools::find_program;
+using tools::wait_for_any;
 namespace {
 
 namespace fs = std::filesystem;

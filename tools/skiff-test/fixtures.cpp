@@ -85,19 +85,6 @@ UniqueFd open_tun() {
 
 }  // namespace
 
-ScratchDir::ScratchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/skiff-test.XXXXXX";
-    if (!::mkdtemp(pattern.data()))
-        throw std::runtime_error(pattern + ": cannot create a temporary directory: " + errno_text());
-    path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-}
-
 fs::path create_disk_file(const fs::path& dir, const DiskSpec& disk) {
     fs::path file = dir / ("disk-" + disk.name + ".img");
     UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));

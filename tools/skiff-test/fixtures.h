@@ -10,19 +10,6 @@
 
 namespace skiff::test {
 
-// A private temporary directory, removed with its contents.
-class ScratchDir {
-  public:
-    ScratchDir();
-    ~ScratchDir();
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
-
 // A zero-filled (sparse) file of disk.size bytes in `dir`; returns its path.
 std::filesystem::path create_disk_file(const std::filesystem::path& dir, const DiskSpec& disk);
 

@@ -1,6 +1,7 @@
 #include "host_backend.h"
 
 #include "child_process.h"
+#include "scratch_dir.h"
 #include "fixtures.h"
 
 #include <memory>
@@ -8,6 +9,12 @@
 #include <stdexcept>
 
 namespace skiff::test {
+
+using tools::Child;
+using tools::Clock;
+using tools::ScratchDir;
+using tools::find_program;
+using tools::wait_for_any;
 namespace {
 
 namespace fs = std::filesystem;

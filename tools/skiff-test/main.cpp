@@ -1,6 +1,7 @@
 // skiff-test: runs guest tests described by an expectations file under skiff, on this host's KVM
 // or inside an emulated KVM host, and reports them for humans (and JUnit XML for CI).
 #include "child_process.h"
+#include "scratch_dir.h"
 #include "emulated_backend.h"
 #include "host_backend.h"
 #include "kvm_probe.h"
@@ -23,6 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace skiff::test;
+using namespace skiff::tools;
 
 constexpr int exit_usage = 2;
 constexpr int exit_no_backend = 77;  // ctest's SKIP_RETURN_CODE

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_reader.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -14,11 +16,8 @@
 
 namespace skiff::test {
 
-// One line for the user: "<file>: tests[1] (\"hello\"): exit_code: must be an integer 0..255".
-class SpecError : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
+// One line for the user: "<file>: .tests[1].exit_code: must be an integer 0..255 (test \"hello\")".
+using SpecError = tools::JsonInputError;
 
 struct DiskSpec {
     std::string name;

@@ -106,7 +106,7 @@ check "exit 0 when nothing fails" rc_is filtered 0
 
 echo '{"version": 1, "tests": [{"name": "x", "image": "x", "exit_code": 0, "outptu": []}]}' > typo.json
 run typo --skiff ./stub-skiff typo.json
-check "unknown key: one line, exit 2" has typo '^skiff-test: typo.json: tests\[0\] \("x"\): unknown key "outptu"$'
+check "unknown key: one line, exit 2" has typo '^skiff-test: typo.json: .tests\[0\].outptu: unknown key \(test "x"\)$'
 check "unknown key exit status" rc_is typo 2
 run usage --kvm=sometimes --skiff ./stub-skiff suite.json
 check "bad --kvm value: exit 2" rc_is usage 2

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "../hostile/image_cases.h"
-#include "../hostile/run_skiff.h"
+#include "image_cases.h"
+#include "run_skiff.h"
 
 namespace skiff::hostile {
 namespace {

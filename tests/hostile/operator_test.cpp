@@ -10,8 +10,8 @@
 #include <fstream>
 #include <regex>
 
-#include "../hostile/image_cases.h"
-#include "../hostile/run_skiff.h"
+#include "image_cases.h"
+#include "run_skiff.h"
 
 namespace skiff::hostile {
 namespace {

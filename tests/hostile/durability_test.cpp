@@ -10,7 +10,7 @@
 #include <iterator>
 #include <regex>
 
-#include "../hostile/run_skiff.h"
+#include "run_skiff.h"
 
 namespace skiff::hostile {
 namespace {

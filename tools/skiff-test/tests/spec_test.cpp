@@ -67,56 +67,56 @@ TEST(SkiffTestSpec, AppliesDefaults) {
 }
 
 TEST(SkiffTestSpec, RejectsUnknownKeysByName) {
-    EXPECT_EQ(error_for(one_test(R"(, "outptu": ["x"])")), "t.json: tests[0] (\"hello\"): unknown key \"outptu\"");
-    EXPECT_EQ(error_for(R"({"version": 1, "tests": [], "extra": 1})"), "t.json: unknown key \"extra\"");
+    EXPECT_EQ(error_for(one_test(R"(, "outptu": ["x"])")), "t.json: .tests[0].outptu: unknown key (test \"hello\")");
+    EXPECT_EQ(error_for(R"({"version": 1, "tests": [], "extra": 1})"), "t.json: .extra: unknown key");
     EXPECT_EQ(error_for(one_test(R"(, "disks": [{"name": "d", "size": 1, "sectors": 2}])")),
-              "t.json: tests[0] (\"hello\"): disks[0]: unknown key \"sectors\"");
+              "t.json: .tests[0].disks[0].sectors: unknown key (test \"hello\")");
 }
 
 TEST(SkiffTestSpec, RejectsWrongTypes) {
     EXPECT_EQ(error_for(R"({"version": 1, "tests": [{"name": "h", "image": "h.elf", "exit_code": "0"}]})"),
-              "t.json: tests[0] (\"h\"): exit_code: must be an integer 0..255");
+              "t.json: .tests[0].exit_code: must be an integer 0..255 (test \"h\")");
     EXPECT_EQ(error_for(one_test(R"(, "output": "Hello")")),
-              "t.json: tests[0] (\"hello\"): output: must be an array of strings");
+              "t.json: .tests[0].output: must be an array of strings (test \"hello\")");
     EXPECT_EQ(error_for(one_test(R"(, "timeout_s": 0)")),
-              "t.json: tests[0] (\"hello\"): timeout_s: must be a number of seconds, above 0 and at most 86400");
+              "t.json: .tests[0].timeout_s: must be a number of seconds, above 0 and at most 86400 (test \"hello\")");
     EXPECT_EQ(error_for(one_test(R"(, "bridge_nics": 1)")),
-              "t.json: tests[0] (\"hello\"): bridge_nics: must be true or false");
-    EXPECT_EQ(error_for(R"({"version": 1, "tests": {}})"), "t.json: tests: must be an array of objects");
-    EXPECT_EQ(error_for(R"({"version": 1, "tests": [3]})"), "t.json: tests[0]: must be an object");
+              "t.json: .tests[0].bridge_nics: must be true or false (test \"hello\")");
+    EXPECT_EQ(error_for(R"({"version": 1, "tests": {}})"), "t.json: .tests: must be an array of objects");
+    EXPECT_EQ(error_for(R"({"version": 1, "tests": [3]})"), "t.json: .tests[0]: must be an object");
 }
 
 TEST(SkiffTestSpec, RejectsMissingRequiredFields) {
     EXPECT_EQ(error_for(R"({"version": 1, "tests": [{"name": "h", "image": "h.elf"}]})"),
-              "t.json: tests[0] (\"h\"): exit_code: missing (required)");
-    EXPECT_EQ(error_for(R"({"tests": []})"), "t.json: version: missing (required)");
+              "t.json: .tests[0].exit_code: missing required key (test \"h\")");
+    EXPECT_EQ(error_for(R"({"tests": []})"), "t.json: .version: missing required key");
     EXPECT_EQ(error_for(R"({"version": 2, "tests": []})"),
-              "t.json: version: unsupported version 2 (this skiff-test reads 1)");
+              "t.json: .version: unsupported version 2 (this skiff-test reads 1)");
 }
 
 TEST(SkiffTestSpec, RejectsBadValues) {
     EXPECT_EQ(error_for(one_test(R"(, "output": ["(unclosed"])"))
-                  .rfind("t.json: tests[0] (\"hello\"): output: invalid regex \"(unclosed\": ", 0),
+                  .rfind("t.json: .tests[0].output: invalid regex \"(unclosed\": ", 0),
               0u);
     EXPECT_EQ(error_for(one_test(R"(, "nics": [{"name": "n", "host_ip": "10.0.0.1"}])")),
-              "t.json: tests[0] (\"hello\"): nics[0]: host_ip: \"10.0.0.1\" is not an IPv4 address with prefix "
-              "(a.b.c.d/n)");
+              "t.json: .tests[0].nics[0].host_ip: \"10.0.0.1\" is not an IPv4 address with prefix "
+              "(a.b.c.d/n) (test \"hello\")");
     EXPECT_EQ(error_for(one_test(R"(, "nics": [{"name": "n"}, {"name": "n"}])")),
-              "t.json: tests[0] (\"hello\"): nics: duplicate name \"n\"");
+              "t.json: .tests[0].nics: duplicate name \"n\" (test \"hello\")");
     EXPECT_EQ(error_for(one_test(R"(, "bridge_nics": true, "nics": [{"name": "n", "host_ip": "10.0.0.1/24"}])")),
-              "t.json: tests[0] (\"hello\"): bridge_nics: taps on a bridge take no host_ip (nic \"n\")");
+              "t.json: .tests[0].bridge_nics: taps on a bridge take no host_ip (nic \"n\") (test \"hello\")");
     EXPECT_EQ(error_for(one_test(R"(, "requires": ["gpu"])")),
-              "t.json: tests[0] (\"hello\"): requires: unknown capability \"gpu\" (known: net, bridge, sse)");
+              "t.json: .tests[0].requires: unknown capability \"gpu\" (known: net, bridge, sse) (test \"hello\")");
     EXPECT_EQ(error_for(R"({"version": 1, "tests": [{"name": "h", "image": "h.elf", "exit_code": 256}]})"),
-              "t.json: tests[0] (\"h\"): exit_code: must be an integer 0..255");
+              "t.json: .tests[0].exit_code: must be an integer 0..255 (test \"h\")");
     EXPECT_EQ(error_for(one_test(R"(, "disks": [{"name": "d", "size": 0}])")),
-              "t.json: tests[0] (\"hello\"): disks[0]: size: must be an integer 1..1099511627776");
+              "t.json: .tests[0].disks[0].size: must be an integer 1..1099511627776 (test \"hello\")");
 }
 
 TEST(SkiffTestSpec, RejectsDuplicateTestNames) {
     EXPECT_EQ(error_for(R"({"version": 1, "tests": [{"name": "a", "image": "x", "exit_code": 0},
                                                      {"name": "a", "image": "y", "exit_code": 1}]})"),
-              "t.json: tests[1]: name: duplicate test name \"a\"");
+              "t.json: .tests[1].name: duplicate test name \"a\"");
 }
 
 TEST(SkiffTestSpec, RejectsInvalidJson) {
