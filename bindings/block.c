@@ -1,4 +1,4 @@
-/* Block devices: BLOCK_WRITE / BLOCK_READ hypercalls, one block per call (guest-abi.md §5.6, §7). */
+/* Block devices: BLOCK_WRITE / BLOCK_READ hypercalls, one block per call (docs/guest-abi.md §5.6, §7). */
 #include "bindings.h"
 #include "hypercall.h"
 

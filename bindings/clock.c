@@ -1,5 +1,5 @@
 /* Clocks: monotonic from the TSC scaled by the boot info's cpu_cycle_freq (no exit), wall clock
- * from the WALLTIME hypercall (guest-abi.md §5.3, §7). */
+ * from the WALLTIME hypercall (docs/guest-abi.md §5.3, §7). */
 #include "bindings.h"
 #include "hypercall.h"
 

@@ -1,4 +1,4 @@
-/* Console output: the PUTS hypercall (guest-abi.md §5.4). */
+/* Console output: the PUTS hypercall (docs/guest-abi.md §5.4). */
 #include "bindings.h"
 #include "hypercall.h"
 

@@ -1,4 +1,4 @@
-/* Ending the guest: the HALT hypercall (guest-abi.md §5.9). Also the stack-protector failure
+/* Ending the guest: the HALT hypercall (docs/guest-abi.md §5.9). Also the stack-protector failure
  * handler, which ends the guest the same way as an abort. */
 #include "bindings.h"
 #include "hypercall.h"

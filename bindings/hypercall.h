@@ -1,5 +1,5 @@
 /* The one way the guest talks to the tender: a 32-bit OUT of the argument structure's address to
- * port 0x500 + nr (guest-abi.md §5.1). The guest is identity-mapped, so the address is the GPA,
+ * port 0x500 + nr (docs/guest-abi.md §5.1). The guest is identity-mapped, so the address is the GPA,
  * and all guest memory lies below 4 GiB. */
 #ifndef SKIFF_BINDINGS_HYPERCALL_H
 #define SKIFF_BINDINGS_HYPERCALL_H

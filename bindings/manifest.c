@@ -1,4 +1,4 @@
-/* Device lookup in the manifest copy the tender placed in low memory (guest-abi.md §2.5, §3). */
+/* Device lookup in the manifest copy the tender placed in low memory (docs/guest-abi.md §2.5, §3). */
 #include "bindings.h"
 
 static const struct skiff_manifest *manifest(void)

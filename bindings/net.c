@@ -1,4 +1,4 @@
-/* Network devices (guest-abi.md §5.7, §5.8, §6). When the tender offers ring I/O, frames travel
+/* Network devices (docs/guest-abi.md §5.7, §5.8, §6). When the tender offers ring I/O, frames travel
  * through the shared ring without a VM exit (one `outl` to port 0x600 only when the host thread
  * sleeps); otherwise, for frames that do not fit a ring buffer, and under `--skiff:no-ring`, each
  * frame is one NET_WRITE / NET_READ hypercall. */

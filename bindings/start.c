@@ -1,5 +1,5 @@
 /* Entry point: the tender starts the guest here in long mode with the boot info address in RDI
- * and a stack at the top of memory (guest-abi.md §4.4, §7). Also carries the ABI note and the
+ * and a stack at the top of memory (docs/guest-abi.md §4.4, §7). Also carries the ABI note and the
  * PT_INTERP string, so every linked guest gets both (start.o is always linked: skiff.lds names
  * _start with EXTERN). */
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* Thread-local storage, x86_64 variant II: the TLS block ends at the thread pointer, and the word at
- * the thread pointer holds its own address (guest-abi.md §7). skiff.lds pads .tbss so that the TLS
+ * the thread pointer holds its own address (docs/guest-abi.md §7). skiff.lds pads .tbss so that the TLS
  * size is a multiple of its alignment, which makes block + size the thread pointer the linker's
  * offsets assume. */
 #include "bindings.h"

@@ -1,4 +1,4 @@
-/* Waiting for time or network input: the POLL hypercall (guest-abi.md §5.5). */
+/* Waiting for time or network input: the POLL hypercall (docs/guest-abi.md §5.5). */
 #include "bindings.h"
 #include "hypercall.h"
 

@@ -1,6 +1,6 @@
 /* skiff guest API: what a unikernel linked with libskiff-bindings may call.
  *
- * Function for function the same API as Solo5's solo5.h (guest-abi.md §7), with skiff_ names.
+ * Function for function the same API as Solo5's solo5.h (docs/guest-abi.md §7), with skiff_ names.
  * Freestanding C99: needs only <stddef.h>, <stdint.h> and <stdbool.h>. */
 #ifndef SKIFF_SKIFF_H
 #define SKIFF_SKIFF_H

@@ -63,7 +63,7 @@ class ElfImage {
     // The file bytes [offset, offset + len); the range was validated for every loadable segment.
     std::span<const uint8_t> file_range(uint64_t offset, uint64_t len) const;
 
-    // Places the segments in a guest memory of `mem_size` bytes (guest-abi.md §1.2) or throws
+    // Places the segments in a guest memory of `mem_size` bytes (docs/guest-abi.md §1.2) or throws
     // ImageError saying which segment does not fit and why.
     LoadPlan plan(uint64_t mem_size) const;
 

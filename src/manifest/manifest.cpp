@@ -19,7 +19,7 @@ std::string entry_label(size_t index) {
     return "manifest entry " + std::to_string(index);
 }
 
-// The payload of the first Solo5 note of `type`, with n_descsz checked per guest-abi.md §2.1.
+// The payload of the first Solo5 note of `type`, with n_descsz checked per docs/guest-abi.md §2.1.
 std::optional<std::span<const uint8_t>> find_note(const ElfImage& image, uint32_t type, uint32_t max_descsz,
                                                   uint32_t payload_offset) {
     for (const ElfNote& note : image.notes()) {

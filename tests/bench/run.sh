@@ -12,7 +12,7 @@
 #   hypercall  bench_hypercall.elf: N WALLTIME     vs bench_floor N: N bare PIO exits (per exit)
 #   block      bench_block.elf, 4 KiB and 64 KiB, seq/rand, read/write, raw hypercalls on a
 #              4096-byte-block disk                vs bench_hostio pread/pwrite, same file, offsets
-#   net        bench_net.elf tx/rx, 64 B and 1500 B frames over a tap, with ring I/O (guest-abi.md §6)
+#   net        bench_net.elf tx/rx, 64 B and 1500 B frames over a tap, with ring I/O (docs/guest-abi.md §6)
 #              and with `--skiff:no-ring` (one hypercall per frame)
 #                                                  vs bench_hostio writing/reading the same tap
 #              (needs root: a tap skbPID is created with `ip tuntap` and deleted afterwards)

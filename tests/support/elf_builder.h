@@ -45,7 +45,7 @@ inline Bytes elf_note(const std::string& name, uint32_t type, const Bytes& desc)
 }
 
 // A Solo5 note: the payload starts at note offset `payload_offset` and n_descsz counts the padding
-// between the 20-byte header and the payload (guest-abi.md §2.1).
+// between the 20-byte header and the payload (docs/guest-abi.md §2.1).
 inline Bytes solo5_note(uint32_t type, const Bytes& payload, uint32_t payload_offset) {
     Bytes desc(payload_offset - SKIFF_NOTE_HEADER_SIZE, 0);
     desc.insert(desc.end(), payload.begin(), payload.end());

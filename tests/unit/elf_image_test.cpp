@@ -1,5 +1,5 @@
 // ElfImage: header and program header validation, note discovery, and placement in guest memory
-// (guest-abi.md §1 and §2.1). Every rejection is checked by the exact line a user sees.
+// (docs/guest-abi.md §1 and §2.1). Every rejection is checked by the exact line a user sees.
 #include "elf/elf_image.h"
 
 #include <gtest/gtest.h>

@@ -190,7 +190,7 @@ TEST_F(Elftool, QueryAbiNamesOtherTargets) {
     EXPECT_EQ(json::parse(q.out), json::parse(R"({"type":"solo5.abi","target":"xen","version":1})"));
 }
 
-// The linked image's manifest note holds exactly the bytes of guest-abi.md §2.3, and the section
+// The linked image's manifest note holds exactly the bytes of docs/guest-abi.md §2.3, and the section
 // in the object file is SHT_NOTE.
 TEST_F(Elftool, GeneratedNoteMatchesTheBinaryLayout) {
     const fs::path elf = build_unikernel(manifest_json({{"disk", "BLOCK_BASIC"}, {"net", "NET_BASIC"}}));

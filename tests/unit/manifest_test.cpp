@@ -1,4 +1,4 @@
-// Manifest and ABI notes: decoding and every validation of guest-abi.md §2.2-2.4, plus the stricter
+// Manifest and ABI notes: decoding and every validation of docs/guest-abi.md §2.2-2.4, plus the stricter
 // checks skiff adds (names, duplicates, unknown types).
 #include "manifest/manifest.h"
 

@@ -1,4 +1,4 @@
-// skiff-elftool gen-manifest: the JSON manifest source (guest-abi.md §2.6) to C source that
+// skiff-elftool gen-manifest: the JSON manifest source (docs/guest-abi.md §2.6) to C source that
 // declares the complete manifest note (§2.3).
 #pragma once
 

@@ -13,7 +13,7 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-// abi_target values of guest-abi.md §2.2, index = value.
+// abi_target values of docs/guest-abi.md §2.2, index = value.
 constexpr std::array<const char*, 7> kTargetNames = {nullptr, "hvt", "spt", "virtio", "muen", "genode", "xen"};
 
 std::string pretty(const ordered_json& doc) {

@@ -1,4 +1,4 @@
-/* skiff guest ABI, binary-compatible with Solo5's hvt ABI version 2 (see guest-abi.md). */
+/* skiff guest ABI, binary-compatible with Solo5's hvt ABI version 2 (see docs/guest-abi.md). */
 #ifndef SKIFF_ABI_ABI_H
 #define SKIFF_ABI_ABI_H
 #include "boot.h"

@@ -1,4 +1,4 @@
-/* skiff guest ABI: guest physical memory layout, boot info and initial vCPU state (guest-abi.md §3, §4).
+/* skiff guest ABI: guest physical memory layout, boot info and initial vCPU state (docs/guest-abi.md §3, §4).
  * C99, self-contained. */
 #ifndef SKIFF_ABI_BOOT_H
 #define SKIFF_ABI_BOOT_H

@@ -1,4 +1,4 @@
-/* skiff guest ABI: hypercalls (guest-abi.md §5). A hypercall is a 32-bit OUT of the argument
+/* skiff guest ABI: hypercalls (docs/guest-abi.md §5). A hypercall is a 32-bit OUT of the argument
  * structure's GPA to port SKIFF_HYPERCALL_PIO_BASE + nr. C99, self-contained. */
 #ifndef SKIFF_ABI_HYPERCALL_H
 #define SKIFF_ABI_HYPERCALL_H

@@ -1,4 +1,4 @@
-/* skiff guest ABI: the manifest, declaring every host resource of a unikernel (guest-abi.md §2.3).
+/* skiff guest ABI: the manifest, declaring every host resource of a unikernel (docs/guest-abi.md §2.3).
  * C99, self-contained; shared by the tender, the bindings and skiff-elftool. */
 #ifndef SKIFF_ABI_MANIFEST_H
 #define SKIFF_ABI_MANIFEST_H

@@ -1,4 +1,4 @@
-/* skiff guest ABI: the two ELF notes every unikernel carries (guest-abi.md §2).
+/* skiff guest ABI: the two ELF notes every unikernel carries (docs/guest-abi.md §2).
  * C99, self-contained; shared by the tender, the bindings and skiff-elftool. */
 #ifndef SKIFF_ABI_NOTE_H
 #define SKIFF_ABI_NOTE_H

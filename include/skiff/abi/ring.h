@@ -1,4 +1,4 @@
-/* skiff guest ABI: the optional ring I/O feature for network frames (guest-abi.md §6), offered when
+/* skiff guest ABI: the optional ring I/O feature for network frames (docs/guest-abi.md §6), offered when
  * boot info host_features has SKIFF_HOST_FEATURE_RING_IO (skiff does when a NIC is attached and
  * KVM offers ioeventfds). A guest may ignore it and use the NET_READ/NET_WRITE hypercalls, which
  * always work. C99, self-contained. */
