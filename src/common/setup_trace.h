@@ -1,5 +1,5 @@
 // Opt-in start-up timing (SKIFF_TRACE_SETUP=1): one stderr line per phase with the time since the
-// previous mark, for tests/bench/run.sh. Costs one getenv when off.
+// previous mark, for the benchmark driver (tests/bench/driver.cpp). Costs one getenv when off.
 #pragma once
 
 #include <time.h>

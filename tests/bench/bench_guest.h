@@ -1,4 +1,4 @@
-/* Console output and raw hypercalls for the bench guests: one "key=value ..." line that run.sh
+/* Console output and raw hypercalls for the bench guests: one "key=value ..." line that skiff-bench
  * parses. Built on the examples' console helpers and the bindings' own hypercall. */
 #ifndef SKIFF_BENCH_GUEST_H
 #define SKIFF_BENCH_GUEST_H

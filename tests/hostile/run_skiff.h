@@ -41,7 +41,7 @@ struct RunOptions {
 // Runs `argv` (argv[0] is the program) with stdin from /dev/null and captures stdout and stderr.
 inline Outcome run_program(const std::vector<std::string>& argv, RunOptions opts = {}) {
     return tools::run_command(argv, std::chrono::milliseconds(opts.timeout_ms),
-                              tools::ChildOptions{.separate_stderr = true, .uid = opts.run_as_uid});
+                              tools::ChildOptions{.separate_stderr = true, .uid = opts.run_as_uid, .env = {}});
 }
 
 inline Outcome run_skiff(const std::vector<std::string>& args, RunOptions opts = {}) {

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,8 @@
 #include <filesystem>
 #include <stdexcept>
 #include <utility>
+
+extern char** environ;
 
 namespace skiff::tools {
 namespace {
@@ -30,8 +33,23 @@ int open_pidfd(pid_t pid) {
 #endif
 }
 
+// This process's environment with `extra` "NAME=VALUE" entries added or replacing theirs.
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) {
+        const std::string entry = *e;
+        const std::string name = entry.substr(0, entry.find('=') + 1);
+        bool replaced = false;
+        for (const std::string& x : extra) replaced = replaced || x.starts_with(name);
+        if (!replaced) env.push_back(entry);
+    }
+    env.insert(env.end(), extra.begin(), extra.end());
+    return env;
+}
+
 // In the child between fork and exec: only async-signal-safe calls, then exec or _exit(127).
-[[noreturn]] void become(const std::vector<char*>& args, int out_fd, int err_fd, const ChildOptions& options) {
+[[noreturn]] void become(const std::vector<char*>& args, char* const* env, int out_fd, int err_fd,
+                         const ChildOptions& options) {
     setpgid(0, 0);  // own group: a timeout kills everything it started
     sigset_t none;
     sigemptyset(&none);
@@ -44,7 +62,7 @@ int open_pidfd(pid_t pid) {
     if (options.uid >= 0 &&
         (setgroups(0, nullptr) != 0 || setgid(gid_t(options.uid)) != 0 || setuid(uid_t(options.uid)) != 0))
         _exit(126);
-    execvp(args[0], args.data());
+    execvpe(args[0], args.data(), env);
     _exit(127);
 }
 
@@ -62,9 +80,15 @@ Child Child::start(const std::vector<std::string>& argv, const ChildOptions& opt
     std::vector<char*> args;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
+    const std::vector<std::string> env_text = environment_with(options.env);
+    std::vector<char*> env;
+    for (const auto& entry : env_text) env.push_back(const_cast<char*>(entry.c_str()));
+    env.push_back(nullptr);
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("cannot start " + argv[0] + ": fork: " + std::strerror(errno));
-    if (pid == 0) become(args, out_write.get(), options.separate_stderr ? err_write.get() : out_write.get(), options);
+    if (pid == 0)
+        become(args, env.data(), out_write.get(), options.separate_stderr ? err_write.get() : out_write.get(),
+               options);
     ::setpgid(pid, pid);  // also here: no race with a kill of the group right after start
 
     Child child;
@@ -83,7 +107,8 @@ Child::Child(Child&& other) noexcept
       err_(std::move(other.err_)),
       pid_fd_(std::move(other.pid_fd_)),
       taken_(other.taken_),
-      wait_status_(other.wait_status_) {}
+      wait_status_(other.wait_status_),
+      max_rss_kib_(other.max_rss_kib_) {}
 
 Child::~Child() {
     if (pid_ > 0 && !wait_status_) {
@@ -115,11 +140,13 @@ void Child::read_available(Stream& stream) {
 void Child::reap(bool block) {
     if (pid_ <= 0 || wait_status_) return;
     int status = 0;
+    rusage usage{};
     pid_t got;
-    do got = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
+    do got = ::wait4(pid_, &status, block ? 0 : WNOHANG, &usage);
     while (got < 0 && errno == EINTR);
     if (got == pid_) {
         wait_status_ = status;
+        max_rss_kib_ = usage.ru_maxrss;
         pid_fd_.reset();
         // Anything it left behind in its group (a host command's background jobs) goes too, so
         // that the pipes reach end of file.
@@ -238,6 +265,7 @@ Completed run_command(const std::vector<std::string>& argv, std::chrono::millise
     result.status = child.status();
     result.out = child.output();
     result.err = child.error_output();
+    result.max_rss_kib = child.max_rss_kib().value_or(0);
     return result;
 }
 

@@ -18,6 +18,7 @@ using Clock = std::chrono::steady_clock;
 struct ChildOptions {
     bool separate_stderr = false;  // capture stderr apart from stdout (else both in output())
     int uid = -1;                  // run as this uid and gid (needs root)
+    std::vector<std::string> env;  // "NAME=VALUE" added to (or replacing in) the environment
 };
 
 class Child {
@@ -51,6 +52,8 @@ class Child {
     std::optional<int> signal() const;     // death by signal
     // Exit status as a shell shows it: the code, or 128 + the signal.
     int status() const;
+    // The child's peak resident set in KiB, once it was reaped.
+    std::optional<long> max_rss_kib() const { return max_rss_kib_; }
     // Lines of output() complete so far that have not been taken yet (for streaming consoles).
     std::vector<std::string> take_lines();
 
@@ -68,6 +71,7 @@ class Child {
     UniqueFd pid_fd_;
     std::size_t taken_ = 0;
     std::optional<int> wait_status_;
+    std::optional<long> max_rss_kib_;
 };
 
 // Blocks until one of the children has something to service or `until` passes.
@@ -79,6 +83,7 @@ struct Completed {
     bool timed_out = false;
     std::string out;
     std::string err;  // empty unless separate_stderr
+    long max_rss_kib = 0;
 
     // The lines of stderr (a trailing newline does not start a new line).
     std::vector<std::string> err_lines() const;
