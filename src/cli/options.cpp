@@ -98,13 +98,18 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
                     ->group(group);
             } else if (o.metavar.empty()) {
                 app.add_flag_callback(
-                       "--" + o.flag, [&options, flag = o.flag] { options.module_options.push_back({flag, "", ""}); },
+                       "--" + o.flag,
+                       [&options, flag = o.flag] {
+                           options.module_options.push_back({flag, "", ""});
+                       },
                        o.help)
                     ->group(group);
             } else {
                 app.add_option_function<std::string>(
                        "--" + o.flag,
-                       [&options, flag = o.flag](const std::string& v) { options.module_options.push_back({flag, "", v}); },
+                       [&options, flag = o.flag](const std::string& v) {
+                           options.module_options.push_back({flag, "", v});
+                       },
                        o.help)
                     ->type_name(o.metavar)
                     ->allow_extra_args(false)

@@ -57,8 +57,8 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, c
             case VcpuExit::Kind::Hypercall: {
                 const HypercallHandler* handler = exit.nr == SKIFF_HC_HALT ? nullptr : table.find(exit.nr);
                 if (exit.nr != SKIFF_HC_HALT && !handler)
-                    guest_fault(vcpu, "invalid hypercall " + std::to_string(exit.nr) +
-                                          " (not served by any enabled module)");
+                    guest_fault(vcpu,
+                                "invalid hypercall " + std::to_string(exit.nr) + " (not served by any enabled module)");
                 try {
                     if (!handler) return halt_status(mem, exit.arg);
                     (*handler)(exit.arg);

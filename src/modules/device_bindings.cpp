@@ -59,14 +59,14 @@ std::vector<ModuleRequests> bind_options(const std::string& image, const Manifes
         ModuleRequests* entry = request_of(o.flag);
         if (!entry) throw UsageError("unknown option --" + o.flag);
         if (o.device.empty()) {
-            if (!entry->request.flags.emplace(o.flag, o.value).second)
-                throw UsageError("--" + o.flag + " given twice");
+            if (!entry->request.flags.emplace(o.flag, o.value).second) throw UsageError("--" + o.flag + " given twice");
             continue;
         }
         const std::string opt = "--" + o.flag + ":" + o.device;
         const DeviceType type = *entry->module->device_type();
         auto& devices = entry->request.devices;
-        auto b = std::find_if(devices.begin(), devices.end(), [&](const DeviceBinding& x) { return x.device.name == o.device; });
+        auto b = std::find_if(devices.begin(), devices.end(),
+                              [&](const DeviceBinding& x) { return x.device.name == o.device; });
         if (b == devices.end()) undeclared(opt, image, manifest, o.device, type);
         if (!b->values.emplace(o.flag, o.value).second) throw UsageError(opt + " given twice");
     }

@@ -42,13 +42,13 @@ void add(void* ctx, const ThreadPolicy::Rule& rule) {
 ThreadPolicy runtime_rules() {
     ThreadPolicy rules("runtime");
     const char* why = "the C/C++ runtime: allocation, locks, clocks, signals, exit";
-    for (int sc : {SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(clock_gettime),
-                   SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(close), SCMP_SYS(exit),
-                   SCMP_SYS(exit_group)})
+    for (int sc :
+         {SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(clock_gettime),
+          SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(close), SCMP_SYS(exit), SCMP_SYS(exit_group)})
         rules.allow(sc, why);
     rules.allow_on_fd(SCMP_SYS(write), STDERR_FILENO, "one-line messages, a violation's too");
-    rules.allow(SCMP_SYS(mmap), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)}, "memory, never executable");
-    rules.allow(SCMP_SYS(mprotect), {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)}, "memory, never executable");
+    rules.allow(SCMP_SYS(mmap), {arg_masked(2, PROT_EXEC, 0)}, "memory, never executable");
+    rules.allow(SCMP_SYS(mprotect), {arg_masked(2, PROT_EXEC, 0)}, "memory, never executable");
 #ifdef __SANITIZE_ADDRESS__
     // Sanitizer builds only (tools/sanitize.sh): ASan's runtime checks memory through a pipe.
     for (int sc : {SCMP_SYS(pipe2), SCMP_SYS(read), SCMP_SYS(write)}) rules.allow(sc, "AddressSanitizer");
@@ -63,12 +63,11 @@ void ThreadPolicy::allow(int syscall, std::initializer_list<scmp_arg_cmp> args, 
 }
 
 void ThreadPolicy::allow_on_fd(int syscall, int fd, const char* why) {
-    allow(syscall, {SCMP_A0(SCMP_CMP_EQ, scmp_datum_t(fd))}, why);
+    allow(syscall, {arg_equals(0, scmp_datum_t(fd))}, why);
 }
 
 void ThreadPolicy::allow_ioctl(int fd, unsigned long request, const char* why) {
-    allow(SCMP_SYS(ioctl), {SCMP_A0(SCMP_CMP_EQ, scmp_datum_t(fd)), SCMP_A1(SCMP_CMP_EQ, scmp_datum_t(request))},
-          why);
+    allow(SCMP_SYS(ioctl), {arg_equals(0, scmp_datum_t(fd)), arg_equals(1, scmp_datum_t(request))}, why);
 }
 
 SeccompFilter::SeccompFilter(const ThreadPolicy& policy) : ctx_(seccomp_init(SCMP_ACT_TRAP)) {
@@ -102,7 +101,8 @@ void SandboxPolicy::install() {
     for (auto& [thread, rules] : io_) {
         const SeccompFilter filter(rules);
         if (const int err = thread->release(&filter))
-            throw SetupError(errno_message("sandbox: cannot install the filter of the " + thread->name() + " thread", err));
+            throw SetupError(
+                errno_message("sandbox: cannot install the filter of the " + thread->name() + " thread", err));
     }
     const SeccompFilter own(vcpu_);
     if (const int err = own.load()) throw SetupError(errno_message("sandbox: cannot install the seccomp filter", err));

@@ -16,6 +16,15 @@ namespace skiff {
 
 class SandboxedThread;
 
+// Argument `index` (0-5) of a call equals `value`.
+constexpr scmp_arg_cmp arg_equals(unsigned index, scmp_datum_t value) {
+    return scmp_arg_cmp{index, SCMP_CMP_EQ, value, 0};
+}
+// Argument `index` ANDed with `mask` equals `value`.
+constexpr scmp_arg_cmp arg_masked(unsigned index, scmp_datum_t mask, scmp_datum_t value) {
+    return scmp_arg_cmp{index, SCMP_CMP_MASKED_EQ, mask, value};
+}
+
 // The allow-list of one thread.
 class ThreadPolicy {
   public:

@@ -99,8 +99,8 @@ void RunControl::allow_vcpu_thread(ThreadPolicy& rules) const {
 void RunControl::allow_io_thread(ThreadPolicy& rules) const {
     allow_vcpu_thread(rules);
     rules.allow(SCMP_SYS(tgkill),
-                {SCMP_A0(SCMP_CMP_EQ, scmp_datum_t(pid_)), SCMP_A1(SCMP_CMP_EQ, scmp_datum_t(vcpu_tid_)),
-                 SCMP_A2(SCMP_CMP_EQ, scmp_datum_t(kKickSignal))},
+                {arg_equals(0, scmp_datum_t(pid_)), arg_equals(1, scmp_datum_t(vcpu_tid_)),
+                 arg_equals(2, scmp_datum_t(kKickSignal))},
                 "an I/O thread's error interrupts the vCPU thread's KVM_RUN");
 }
 

@@ -88,9 +88,10 @@ class Bench {
         : build_(std::move(build)), bench_(build_ / "tests/bench"), reps_(reps), smoke_(smoke) {}
 
     int run() {
-        for (const fs::path& f : {skiff(), hello(), bench_ / "bench_floor", bench_ / "bench_hostio",
-                                  bench_ / "bench_hypercall.elf", bench_ / "bench_block.elf", bench_ / "bench_net.elf",
-                                  bench_ / "bench_scale_1.elf", bench_ / "bench_scale_8.elf", bench_ / "bench_scale_63.elf"})
+        for (const fs::path& f :
+             {skiff(), hello(), bench_ / "bench_floor", bench_ / "bench_hostio", bench_ / "bench_hypercall.elf",
+              bench_ / "bench_block.elf", bench_ / "bench_net.elf", bench_ / "bench_scale_1.elf",
+              bench_ / "bench_scale_8.elf", bench_ / "bench_scale_63.elf"})
             if (access(f.c_str(), X_OK) != 0) throw Failed(f.string() + " missing: build it first");
         if (run_command({(bench_ / "bench_floor").string(), "1"}, 30s).status != 0) {
             std::fprintf(stderr, "skiff-bench: no usable /dev/kvm; skipped\n");
@@ -133,7 +134,8 @@ class Bench {
     }
 
     void row(std::string name, const Stats& skiff, const Stats& floor, std::string notes) {
-        rows_.push_back({std::move(name), pair(skiff), pair(floor), ratio(skiff.median, floor.median), std::move(notes)});
+        rows_.push_back(
+            {std::move(name), pair(skiff), pair(floor), ratio(skiff.median, floor.median), std::move(notes)});
     }
     static std::string over(const Stats& a, const Stats& b) {
         const double d = a.median - b.median;
@@ -179,10 +181,12 @@ class Bench {
         const int n = count(20000, 200);
         std::vector<double> s, f;
         for (int r = 0; r < reps_; ++r) {
-            f.push_back(field(must_run({(bench_ / "bench_floor").string(), std::to_string(n), "512"}).out, "ns_per_exit"));
-            s.push_back(field(must_run({skiff().string(), (bench_ / "bench_hypercall.elf").string(), std::to_string(n)}).out,
-                              "ns") /
-                        n);
+            f.push_back(
+                field(must_run({(bench_ / "bench_floor").string(), std::to_string(n), "512"}).out, "ns_per_exit"));
+            s.push_back(
+                field(must_run({skiff().string(), (bench_ / "bench_hypercall.elf").string(), std::to_string(n)}).out,
+                      "ns") /
+                n);
         }
         row("hypercall: WALLTIME vs bare PIO (ns)", stats_of(s), stats_of(f),
             "N=" + std::to_string(n) + " per rep; target <= 1.10x");
@@ -210,8 +214,8 @@ class Bench {
                         guest.insert(guest.end(), work.begin(), work.end());
                         g.push_back(bytes / field(must_run(guest).out, "ns") * 1000);
                     }
-                    row("block: " + std::to_string(size / 1024) + " KiB " + pattern + " " + op + " (MB/s)",
-                        stats_of(g), stats_of(h), std::to_string(n) + " transfers per rep; target >= 0.90x");
+                    row("block: " + std::to_string(size / 1024) + " KiB " + pattern + " " + op + " (MB/s)", stats_of(g),
+                        stats_of(h), std::to_string(n) + " transfers per rep; target >= 0.90x");
                 }
         }
     }
@@ -241,7 +245,8 @@ class Bench {
             std::this_thread::sleep_for(10ms);
         }
         std::this_thread::sleep_for(50ms);
-        must_run({(bench_ / "bench_hostio").string(), "inject", tap.name, std::to_string(size), std::to_string(frames)});
+        must_run(
+            {(bench_ / "bench_hostio").string(), "inject", tap.name, std::to_string(size), std::to_string(frames)});
         const auto deadline = Clock::now() + 60s;
         while (!child.done() && Clock::now() < deadline) wait_for_any({&child}, deadline);
         if (!child.done() || child.status() != 0) throw Failed("the receiver failed: " + child.output());
@@ -267,7 +272,8 @@ class Bench {
                         if (!ring) skiff_argv.push_back("--skiff:no-ring");
                         std::string host_out, guest_out;
                         if (dir == std::string("tx")) {
-                            host_out = must_run({hostio, "tap-tx", tap.name, std::to_string(size), std::to_string(n)}).out;
+                            host_out =
+                                must_run({hostio, "tap-tx", tap.name, std::to_string(size), std::to_string(n)}).out;
                             skiff_argv.insert(skiff_argv.end(), {"tx", std::to_string(size), std::to_string(n)});
                             guest_out = must_run(skiff_argv).out;
                             h.push_back(rate(n, field(host_out, "ns")));
@@ -350,11 +356,12 @@ class Bench {
                     std::thread::hardware_concurrency(), cpu.c_str());
         std::printf("%-34s %-22s %-22s %-8s %s\n", "measurement", "skiff", "floor", "ratio", "notes");
         for (const Row& r : rows_)
-            std::printf("%-34s %-22s %-22s %-8s %s\n", r.name.c_str(), r.skiff.c_str(), r.floor.c_str(), r.ratio.c_str(),
-                        r.notes.c_str());
-        std::printf("footprint: skiff peak RSS %ld KiB with 512 MiB guest memory (floor: %ld KiB; lazy memory if far "
-                    "below 524288); binary %ju bytes; trusted code %ld lines (src/ + include/, no blanks or comments)\n",
-                    rss_kib_, floor_rss_kib_, uintmax_t(fs::file_size(skiff())), trusted_lines(SKIFF_SOURCE_DIR));
+            std::printf("%-34s %-22s %-22s %-8s %s\n", r.name.c_str(), r.skiff.c_str(), r.floor.c_str(),
+                        r.ratio.c_str(), r.notes.c_str());
+        std::printf(
+            "footprint: skiff peak RSS %ld KiB with 512 MiB guest memory (floor: %ld KiB; lazy memory if far "
+            "below 524288); binary %ju bytes; trusted code %ld lines (src/ + include/, no blanks or comments)\n",
+            rss_kib_, floor_rss_kib_, uintmax_t(fs::file_size(skiff())), trusted_lines(SKIFF_SOURCE_DIR));
     }
 
     fs::path build_, bench_;
@@ -384,9 +391,10 @@ int main(int argc, char** argv) {
         } else if (a == "--smoke") {
             smoke = true;
         } else if (a == "-h" || a == "--help") {
-            std::printf("usage: skiff-bench [--reps N] [--smoke] [BUILD_DIR]\n"
-                        "  --reps N  repetitions of every measurement (default 5); min and median are printed\n"
-                        "  --smoke   tiny counts, to check that the driver still works (ctest bench_smoke)\n");
+            std::printf(
+                "usage: skiff-bench [--reps N] [--smoke] [BUILD_DIR]\n"
+                "  --reps N  repetitions of every measurement (default 5); min and median are printed\n"
+                "  --smoke   tiny counts, to check that the driver still works (ctest bench_smoke)\n");
             return 0;
         } else if (a.starts_with("-")) {
             return usage(("unknown option " + a).c_str());

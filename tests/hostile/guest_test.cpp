@@ -10,14 +10,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "arch/arch.h"
 #include "common/error.h"
 #include "elf_builder.h"
 #include "fake_vcpu.h"
-#include "hypercall/run_loop.h"
-#include "arch/arch.h"
 #include "hypercall/clock.h"
 #include "hypercall/console.h"
 #include "hypercall/poll.h"
+#include "hypercall/run_loop.h"
 #include "memory/boot_info.h"
 #include "memory/loader.h"
 #include "module_test_support.h"

@@ -9,10 +9,10 @@
 
 #include "common/error.h"
 #include "fake_vcpu.h"
-#include "hypercall/run_loop.h"
 #include "hypercall/clock.h"
 #include "hypercall/console.h"
 #include "hypercall/poll.h"
+#include "hypercall/run_loop.h"
 #include "vcpu/run_control.h"
 
 namespace skiff {
@@ -177,8 +177,9 @@ TEST_F(Hypercalls, PollOnAFailedDeviceEndsTheRunNamingIt) {
         run_guest(vcpu, mem, table);
         ADD_FAILURE() << "POLL returned";
     } catch (const HostError& e) {
-        EXPECT_STREQ(e.what(),
-                     "net device 'service' (tap gone0): the device failed or was removed while the guest waited for it");
+        EXPECT_STREQ(
+            e.what(),
+            "net device 'service' (tap gone0): the device failed or was removed while the guest waited for it");
     }
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
     close(fds[0]);

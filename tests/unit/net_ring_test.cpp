@@ -10,9 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include "arch/x86_64/page_tables.h"
 #include "common/error.h"
 #include "common/unique_fd.h"
-#include "arch/x86_64/page_tables.h"
 #include "memory/layout.h"
 #include "modules/net/ring.h"
 #include "skiff/abi/boot.h"
@@ -52,10 +52,10 @@ class NetRingTest : public ::testing::Test {
         auto dst = mem_.translate_writable(gpa, frame.size());
         std::memcpy(dst.data(), frame.data(), frame.size());
     }
+    // SIZE bytes counting up from SEQ, the first four holding SEQ itself.
     std::vector<uint8_t> frame_of(uint32_t seq, size_t size = 64) const {
-        std::vector<uint8_t> f(size);
-        std::iota(f.begin(), f.end(), uint8_t(seq));
-        std::memcpy(f.data(), &seq, sizeof seq);
+        std::vector<uint8_t> f;
+        for (size_t i = 0; i < size; ++i) f.push_back(i < sizeof seq ? uint8_t(seq >> (8 * i)) : uint8_t(seq + i));
         return f;
     }
     std::vector<uint8_t> received() {

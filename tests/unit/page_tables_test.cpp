@@ -130,10 +130,9 @@ TEST(PageTablesLimits, ImagesSplittingTooManyRegionsAreRefusedBeforeAnythingIsOp
         arch::check_plan("big.elf", plan);
         FAIL() << "accepted";
     } catch (const ImageError& e) {
-        EXPECT_EQ(std::string(e.what()), "big.elf: segment boundaries split " +
-                                             std::to_string(kMaxExtraPageTables + 1) +
-                                             " 2 MiB regions; the page tables have room for " +
-                                             std::to_string(kMaxExtraPageTables));
+        EXPECT_EQ(std::string(e.what()),
+                  "big.elf: segment boundaries split " + std::to_string(kMaxExtraPageTables + 1) +
+                      " 2 MiB regions; the page tables have room for " + std::to_string(kMaxExtraPageTables));
     }
     plan.segments.pop_back();
     EXPECT_NO_THROW(arch::check_plan("big.elf", plan));

@@ -219,15 +219,16 @@ TEST(SandboxDeathTest, AnIoThreadCannotWriteTheConsole) {
 }
 
 TEST(SandboxDeathTest, AnIoThreadCannotOpenFiles) {
-    EXPECT_EXIT(
-        on_io_thread([](ThreadPolicy&) {}, [] { syscall(SYS_openat, AT_FDCWD, "/etc/hostname", O_RDONLY); }),
-        testing::ExitedWithCode(kExitHostError), violation(SYS_openat));
+    EXPECT_EXIT(on_io_thread([](ThreadPolicy&) {}, [] { syscall(SYS_openat, AT_FDCWD, "/etc/hostname", O_RDONLY); }),
+                testing::ExitedWithCode(kExitHostError), violation(SYS_openat));
 }
 
 // A thread that is never released never runs its body: it cannot act unfiltered.
 TEST(SandboxedThread, NeverReleasedNeverRuns) {
     std::atomic<bool> ran{false};
-    { SandboxedThread thread("idle", [&] { ran.store(true); }); }
+    {
+        SandboxedThread thread("idle", [&] { ran.store(true); });
+    }
     EXPECT_FALSE(ran.load());
 }
 

@@ -56,8 +56,7 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
     sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
     const int null = open("/dev/null", O_RDONLY);
-    if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-        dup2(err_fd, STDERR_FILENO) < 0)
+    if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0)
         _exit(127);
     if (options.uid >= 0 &&
         (setgroups(0, nullptr) != 0 || setgid(gid_t(options.uid)) != 0 || setuid(uid_t(options.uid)) != 0))
@@ -87,8 +86,7 @@ Child Child::start(const std::vector<std::string>& argv, const ChildOptions& opt
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("cannot start " + argv[0] + ": fork: " + std::strerror(errno));
     if (pid == 0)
-        become(args, env.data(), out_write.get(), options.separate_stderr ? err_write.get() : out_write.get(),
-               options);
+        become(args, env.data(), out_write.get(), options.separate_stderr ? err_write.get() : out_write.get(), options);
     ::setpgid(pid, pid);  // also here: no race with a kill of the group right after start
 
     Child child;

@@ -36,7 +36,7 @@ class Child {
     bool done() const { return wait_status_.has_value() && !out_.fd.valid() && !err_.fd.valid(); }
     // Reads what is available and reaps the process if it exited; never blocks.
     void service();
-    void kill_group();            // SIGKILL to the whole process group
+    void kill_group();              // SIGKILL to the whole process group
     void signal_group(int signal);  // any signal to the whole process group
     // Waits (blocking) until done; after kill_group this returns promptly.
     void finish();
@@ -48,8 +48,8 @@ class Child {
 
     const std::string& output() const { return out_.text; }
     const std::string& error_output() const { return err_.text; }  // with separate_stderr
-    std::optional<int> exit_code() const;  // normal exit
-    std::optional<int> signal() const;     // death by signal
+    std::optional<int> exit_code() const;                          // normal exit
+    std::optional<int> signal() const;                             // death by signal
     // Exit status as a shell shows it: the code, or 128 + the signal.
     int status() const;
     // The child's peak resident set in KiB, once it was reaped.

@@ -1,8 +1,8 @@
 #include "gen_manifest.h"
 
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>

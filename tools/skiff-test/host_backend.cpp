@@ -1,8 +1,8 @@
 #include "host_backend.h"
 
 #include "child_process.h"
-#include "scratch_dir.h"
 #include "fixtures.h"
+#include "scratch_dir.h"
 
 #include <memory>
 #include <optional>
@@ -12,8 +12,8 @@ namespace skiff::test {
 
 using tools::Child;
 using tools::Clock;
-using tools::ScratchDir;
 using tools::find_program;
+using tools::ScratchDir;
 using tools::wait_for_any;
 namespace {
 

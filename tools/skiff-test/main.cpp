@@ -1,11 +1,11 @@
 // skiff-test: runs guest tests described by an expectations file under skiff, on this host's KVM
 // or inside an emulated KVM host, and reports them for humans (and JUnit XML for CI).
 #include "child_process.h"
-#include "scratch_dir.h"
 #include "emulated_backend.h"
 #include "host_backend.h"
 #include "kvm_probe.h"
 #include "report.h"
+#include "scratch_dir.h"
 #include "spec.h"
 
 #include <CLI/CLI.hpp>

@@ -68,8 +68,7 @@ void check_plan(const std::string& image, const LoadPlan& plan) {
     const uint64_t tables = x86::extra_page_tables(plan);
     if (tables > x86::kMaxExtraPageTables)
         throw ImageError(image + ": segment boundaries split " + std::to_string(tables) +
-                         " 2 MiB regions; the page tables have room for " +
-                         std::to_string(x86::kMaxExtraPageTables));
+                         " 2 MiB regions; the page tables have room for " + std::to_string(x86::kMaxExtraPageTables));
 }
 
 void write_tables(GuestMemory& mem, const LoadPlan& plan) {

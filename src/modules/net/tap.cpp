@@ -71,7 +71,8 @@ Tap open_tap(const std::string& device, const std::string& interface) {
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
     if (ioctl(tap.fd.get(), TUNSETIFF, &ifr) != 0)
         throw UsageError(errno_message(what + ": cannot attach to " + interface, errno));
-    if (interface != ifr.ifr_name) throw UsageError(what + ": attached to " + ifr.ifr_name + " instead of " + interface);
+    if (interface != ifr.ifr_name)
+        throw UsageError(what + ": attached to " + ifr.ifr_name + " instead of " + interface);
     return tap;
 }
 
