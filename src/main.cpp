@@ -95,6 +95,7 @@ int run(int argc, char** argv) {
     const ElfImage image = ElfImage::open(options->unikernel);
     const Manifest manifest = load_manifest(image);
     if (options->dump_manifest) return dump_manifest(image.name(), manifest);
+    arch::check_image(image);
     modules.configure(image.name(), manifest, options->module_options);
     const MemoryLayout layout = guest_memory_layout(guest_memory_size(options->mem_mib), modules.reservations());
     const LoadPlan plan = image.plan(layout.visible);

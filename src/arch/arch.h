@@ -23,6 +23,9 @@ namespace skiff::arch {
 extern const char* const kName;
 extern const uint16_t kElfMachine;
 
+// Refuses an image built for another architecture (ImageError naming it).
+void check_image(const ElfImage& image);
+
 // Refuses a host KVM without what this architecture needs (SetupError).
 void check_host(const Kvm& kvm);
 

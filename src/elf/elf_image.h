@@ -1,4 +1,6 @@
-// The unikernel ELF file: read once, validated with libelf, never trusted beyond what was checked.
+// The unikernel ELF file, validated with libelf and never trusted beyond what was checked. Only the
+// ELF header, the program headers and the notes are read when it is opened; segment data is read
+// straight into guest memory by the loader, so a large or padded file costs what it loads.
 #pragma once
 
 #include <cstdint>
@@ -6,6 +8,10 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include "common/unique_fd.h"
+
+#include <gelf.h>
 
 namespace skiff {
 
@@ -44,44 +50,47 @@ struct LoadPlan {
 struct ElfNote {
     std::string name;
     uint32_t type;
-    std::span<const uint8_t> desc;
+    std::vector<uint8_t> desc;
 };
+
+// The largest PT_NOTE segment skiff reads; a Solo5 image's are under 7 KiB.
+inline constexpr uint64_t kMaxNoteSegment = 64 * 1024;
 
 class ElfImage {
   public:
-    // Reads and validates the file's header and program headers; throws ImageError naming `path`.
+    // Reads and validates the file's header, program headers and notes; throws ImageError naming
+    // `path`. The file stays open for read().
     static ElfImage open(const std::filesystem::path& path);
     // The same checks on bytes already in memory; `display_name` names the image in errors.
     static ElfImage from_bytes(std::string display_name, std::vector<uint8_t> bytes);
 
     const std::string& name() const { return name_; }
     uint64_t entry() const { return entry_; }
+    // e_machine: EM_X86_64 or EM_AARCH64 (others are refused).
+    uint16_t machine() const { return machine_; }
     // PT_LOAD headers with file data, in table order (headers with p_filesz == 0 are skipped).
     const std::vector<Segment>& segments() const { return segments_; }
     // Every note of every PT_NOTE segment, in file order.
     const std::vector<ElfNote>& notes() const { return notes_; }
-    // The file bytes [offset, offset + len); the range was validated for every loadable segment.
-    std::span<const uint8_t> file_range(uint64_t offset, uint64_t len) const;
+    // Copies the file bytes [offset, offset + dst.size()) into `dst`; ImageError if the range lies
+    // outside the file or cannot be read.
+    void read(uint64_t offset, std::span<uint8_t> dst) const;
 
     // Places the segments in a guest memory of `mem_size` bytes (docs/guest-abi.md §1.2) or throws
     // ImageError saying which segment does not fit and why.
     LoadPlan plan(uint64_t mem_size) const;
 
-    // Copies re-point each note's desc into the copy's own bytes; moves keep the buffer.
-    ElfImage(const ElfImage& other);
-    ElfImage& operator=(const ElfImage& other);
-    ElfImage(ElfImage&&) noexcept = default;
-    ElfImage& operator=(ElfImage&&) noexcept = default;
-    ~ElfImage() = default;
-
   private:
     ElfImage() = default;
-    void rebase_notes(const uint8_t* old_base);
-    void parse();
+    void parse(Elf* elf);
+    void read_notes(Elf* elf, const GElf_Phdr& ph, const std::string& seg);
 
     std::string name_;
-    std::vector<uint8_t> bytes_;
+    UniqueFd fd_;                 // an opened file, or
+    std::vector<uint8_t> bytes_;  // bytes already in memory
+    uint64_t size_ = 0;
     uint64_t entry_ = 0;
+    uint16_t machine_ = 0;
     std::vector<Segment> segments_;
     std::vector<ElfNote> notes_;
 };

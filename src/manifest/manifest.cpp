@@ -27,7 +27,7 @@ std::optional<std::span<const uint8_t>> find_note(const ElfImage& image, uint32_
         const uint32_t padding = payload_offset - SKIFF_NOTE_HEADER_SIZE;
         if (note.desc.size() < 1 || note.desc.size() > max_descsz || note.desc.size() <= padding)
             throw ImageError(image.name() + ": note does not fall within valid size");
-        return note.desc.subspan(padding);
+        return std::span<const uint8_t>(note.desc).subspan(padding);
     }
     return std::nullopt;
 }

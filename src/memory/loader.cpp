@@ -1,14 +1,11 @@
 #include "memory/loader.h"
 
-#include <algorithm>
-
 namespace skiff {
 
 void load_image(GuestMemory& mem, const ElfImage& image, const LoadPlan& plan) {
     for (const PlacedSegment& p : plan.segments) {
         const Segment& s = p.segment;
-        auto src = image.file_range(s.offset, s.filesz);
-        std::copy(src.begin(), src.end(), mem.setup_span(s.vaddr, s.filesz).begin());
+        image.read(s.offset, mem.setup_span(s.vaddr, s.filesz));
     }
     for (const PlacedSegment& p : plan.segments) {
         const uint32_t f = p.segment.flags;

@@ -132,9 +132,9 @@ inline std::vector<ImageCase> image_cases() {
         "not a little-endian ELF file");
     add("elf_version_0", edited_ehdr([](Elf64_Ehdr& h) { h.e_version = EV_NONE; }), "unsupported ELF version");
     add("machine_aarch64", edited_ehdr([](Elf64_Ehdr& h) { h.e_machine = EM_AARCH64; }),
-        "not an x86_64 executable (e_machine 183)");
+        "an aarch64 executable; this skiff runs x86_64 ones");
     add("machine_i386", edited_ehdr([](Elf64_Ehdr& h) { h.e_machine = EM_386; }),
-        "not an x86_64 executable (e_machine 3)");
+        "not an x86_64 or aarch64 executable (e_machine 3)");
     add("pie", edited_ehdr([](Elf64_Ehdr& h) { h.e_type = ET_DYN; }),
         "is position-independent (ET_DYN); link it static with -no-pie");
     add("relocatable", edited_ehdr([](Elf64_Ehdr& h) { h.e_type = ET_REL; }), "not an executable (e_type 1)");

@@ -60,6 +60,11 @@ const char* const kName = "x86_64";
 const uint16_t kElfMachine = EM_X86_64;
 const KickAddress kRingKick{SKIFF_RING_KICK_PORT, true};
 
+void check_image(const ElfImage& image) {
+    if (image.machine() == EM_AARCH64)
+        throw ImageError(image.name() + ": an aarch64 executable; this skiff runs x86_64 ones");
+}
+
 void check_host(const Kvm& kvm) {
     if (!kvm.has(KVM_CAP_GET_TSC_KHZ)) throw SetupError("KVM: cannot read the TSC frequency (KVM_CAP_GET_TSC_KHZ)");
 }
