@@ -76,7 +76,11 @@ int run_then_stop(KvmVcpu& vcpu, GuestMemory& memory, const HypercallTable& hype
         ending = std::current_exception();
     }
     try {
-        modules.stop();
+        try {
+            modules.stop();
+        } catch (const GuestFault& fault) {
+            throw guest_fault(vcpu, fault.what());  // a bad ring entry the last pass found
+        }
     } catch (...) {
         if (ending) report(ending);
         throw;
@@ -109,7 +113,7 @@ int run(int argc, char** argv) {
     HypercallTable hypercalls;
     PollSet poll(control.wake_fd());
     std::vector<skiff_manifest_entry> entries = manifest.entries;
-    register_console(hypercalls, memory, STDOUT_FILENO);
+    register_console(hypercalls, memory, STDOUT_FILENO, isatty(STDOUT_FILENO));
     register_clock(hypercalls, memory);
     register_poll(hypercalls, memory, poll);
     modules.open(OpenContext{memory, hypercalls, entries, poll, 0}, layout);

@@ -8,11 +8,12 @@
 #include "vcpu/run_control.h"
 
 namespace skiff {
-namespace {
 
-[[noreturn]] void guest_fault(Vcpu& vcpu, const std::string& what) {
-    throw GuestFault("guest fault: " + what + ": " + vcpu.describe_registers());
+GuestFault guest_fault(Vcpu& vcpu, const std::string& what) {
+    return GuestFault("guest fault: " + what + ": " + vcpu.describe_registers());
 }
+
+namespace {
 
 // A Solo5-style guest that dies of a CPU exception halts with status 255 and its trap frame as the
 // cookie: seven u64s, CR2, error code, RIP, CS, RFLAGS, RSP, SS (docs/guest-abi.md §5.9).
@@ -43,7 +44,7 @@ void check(const RunControl* control, Vcpu& vcpu) {
     try {
         control->check();
     } catch (const GuestFault& fault) {
-        guest_fault(vcpu, fault.what());
+        throw guest_fault(vcpu, fault.what());
     }
 }
 
@@ -57,28 +58,31 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, c
             case VcpuExit::Kind::Hypercall: {
                 const HypercallHandler* handler = exit.nr == SKIFF_HC_HALT ? nullptr : table.find(exit.nr);
                 if (exit.nr != SKIFF_HC_HALT && !handler)
-                    guest_fault(vcpu,
+                    throw guest_fault(vcpu,
                                 "invalid hypercall " + std::to_string(exit.nr) + " (not served by any enabled module)");
                 try {
                     if (!handler) return halt_status(mem, exit.arg);
                     (*handler)(exit.arg);
                 } catch (const GuestFault& fault) {
-                    guest_fault(vcpu, std::string("hypercall ") + hypercall_name(exit.nr) + ": " + fault.what());
+                    throw guest_fault(vcpu, std::string("hypercall ") + hypercall_name(exit.nr) + ": " + fault.what());
                 }
                 check(control, vcpu);
                 break;
             }
             case VcpuExit::Kind::Interrupted: break;  // not a stop: the control had nothing pending
-            case VcpuExit::Kind::BadAccess: guest_fault(vcpu, exit.what);
+            case VcpuExit::Kind::BadAccess: throw guest_fault(vcpu, exit.what);
             case VcpuExit::Kind::MemoryFault:
-                guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
-            case VcpuExit::Kind::Shutdown: guest_fault(vcpu, "triple fault (unhandled exception in the guest)");
-            case VcpuExit::Kind::Halt: guest_fault(vcpu, "guest executed HLT with interrupts off");
-            case VcpuExit::Kind::Debug: guest_fault(vcpu, "debug exit without a debugger");
+                throw guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
+            case VcpuExit::Kind::Shutdown: throw guest_fault(vcpu, "triple fault (unhandled exception in the guest)");
+            case VcpuExit::Kind::Halt: throw guest_fault(vcpu, "guest executed HLT with interrupts off");
+            case VcpuExit::Kind::Debug: throw guest_fault(vcpu, "debug exit without a debugger");
             case VcpuExit::Kind::FailEntry: throw HostError("KVM: entry failure: hardware reason " + hex(exit.detail));
             case VcpuExit::Kind::InternalError:
-                guest_fault(vcpu, "KVM internal error, suberror " + std::to_string(exit.detail));
-            case VcpuExit::Kind::Other: guest_fault(vcpu, "unhandled exit reason " + std::to_string(exit.detail));
+                // The host failed to run the guest, not the guest the ABI: 254, with what it likely means.
+                throw HostError("KVM: internal error, suberror " + std::to_string(exit.detail) +
+                                (exit.what.empty() ? "" : ": " + exit.what) + ": " + vcpu.describe_registers());
+            case VcpuExit::Kind::Other:
+                throw guest_fault(vcpu, "unhandled exit reason " + std::to_string(exit.detail));
         }
     }
 }

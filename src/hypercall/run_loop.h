@@ -1,6 +1,7 @@
 // The hypercall loop: run the vCPU, dispatch the decoded exit, repeat until the guest halts.
 #pragma once
 
+#include "common/error.h"
 #include "hypercall/table.h"
 #include "memory/guest_memory.h"
 #include "vcpu/vcpu.h"
@@ -13,5 +14,8 @@ class RunControl;
 // throws GuestFault with the hypercall, the reason and the guest's registers; KVM failures throw
 // HostError. With `control`, a stop signal or an I/O thread's error ends the run with its error.
 int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, const RunControl* control = nullptr);
+
+// "guest fault: WHAT: rip=..." — how every guest fault is reported, wherever it was found.
+GuestFault guest_fault(Vcpu& vcpu, const std::string& what);
 
 }  // namespace skiff

@@ -1,12 +1,28 @@
 #include "vcpu/kvm_vcpu.h"
 
 #include <atomic>
+#include <unistd.h>
+
 #include <cerrno>
 
 #include "arch/arch.h"
 #include "common/error.h"
 
 namespace skiff {
+namespace {
+
+// Looked up once at set-up: the sandbox allows no file access while the guest runs.
+std::string internal_error_hint() {
+    if (access("/sys/module/kvm_pvm", F_OK) == 0)
+        return "this host's /dev/kvm is kvm-pvm, a software hypervisor that cannot run some guest "
+               "instructions (SSE arithmetic among them): run the guest on hardware KVM, or inside the "
+               "emulated KVM host with skiff-test --kvm=emulated";
+    return "KVM could not emulate a guest instruction";
+}
+
+}  // namespace
+
+KvmVcpu::KvmVcpu(VcpuFd fd) : fd_(std::move(fd)), internal_error_hint_(internal_error_hint()) {}
 
 VcpuExit KvmVcpu::run() {
     VcpuExit exit;
@@ -40,6 +56,7 @@ VcpuExit KvmVcpu::run() {
         case KVM_EXIT_INTERNAL_ERROR:
             exit.kind = VcpuExit::Kind::InternalError;
             exit.detail = run.internal.suberror;
+            exit.what = internal_error_hint_;
             break;
         default:
             exit.kind = VcpuExit::Kind::Other;

@@ -9,7 +9,7 @@ namespace skiff {
 
 class KvmVcpu final : public Vcpu {
   public:
-    explicit KvmVcpu(VcpuFd fd) : fd_(std::move(fd)) {}
+    explicit KvmVcpu(VcpuFd fd);
     VcpuFd& fd() { return fd_; }
     const VcpuFd& fd() const { return fd_; }
 
@@ -20,6 +20,7 @@ class KvmVcpu final : public Vcpu {
 
   private:
     VcpuFd fd_;
+    std::string internal_error_hint_;  // what a KVM internal error likely means on this host
 };
 
 }  // namespace skiff

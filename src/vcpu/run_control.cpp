@@ -41,6 +41,7 @@ RunControl::RunControl() : wake_(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | T
     // system call, safe in a signal handler.
     if (!wake_.valid()) throw SetupError(errno_message("cannot create a timerfd", errno));
     vcpu_tid_ = int(syscall(SYS_gettid));
+    vcpu_thread_ = std::this_thread::get_id();
     current.store(this);
     for (int signal : kStopSignals) install(signal, on_signal);
     install(kKickSignal, [](int) {});
@@ -72,7 +73,7 @@ void RunControl::fail(std::exception_ptr error) noexcept {
     }
     request_stop();
     // The vCPU may be inside KVM_RUN: a signal to its thread makes KVM_RUN return.
-    if (syscall(SYS_gettid) != vcpu_tid_) syscall(SYS_tgkill, pid_, vcpu_tid_, kKickSignal);
+    if (std::this_thread::get_id() != vcpu_thread_) syscall(SYS_tgkill, pid_, vcpu_tid_, kKickSignal);
 }
 
 // Async-signal-safe: atomics and one system call.

@@ -7,6 +7,7 @@
 #include <exception>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "common/error.h"
 #include "common/unique_fd.h"
@@ -65,6 +66,7 @@ class RunControl {
     std::atomic<uint8_t*> immediate_exit_{nullptr};
     int pid_ = 0;
     int vcpu_tid_ = 0;
+    std::thread::id vcpu_thread_;
 };
 
 // "SIGTERM": a signal's name for messages.

@@ -16,7 +16,7 @@ struct VcpuExit {
         Shutdown,       // triple fault or a power-off request
         MemoryFault,    // KVM_RUN failed with EFAULT: the guest touched memory the host protects
         FailEntry,      // the CPU refused to enter the guest; detail = hardware reason
-        InternalError,  // KVM could not emulate something; detail = suberror
+        InternalError,  // KVM could not run the guest; detail = suberror, what = a hint
         Debug,          // a breakpoint or single step (only with guest debugging enabled)
         Interrupted,    // a signal or another thread interrupted KVM_RUN
         Other,          // any other exit; detail = KVM exit reason

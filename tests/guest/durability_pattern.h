@@ -1,6 +1,7 @@
 /* The durability pattern: the guest writes it to block device "storage" and the host test
- * (tests/unit/hostile_durability_test.cpp) reads it back from the backing file after skiff exits.
- * Blocks 0..DURABILITY_BLOCKS-1 and the last block of the device are written. */
+ * (tests/hostile/durability_test.cpp) reads it back from the backing file after skiff exits.
+ * Blocks 0..DURABILITY_BLOCKS-1 and the last block of the device are written; with "fill=1" on the
+ * command line, every block is. */
 #ifndef SKIFF_DURABILITY_PATTERN_H
 #define SKIFF_DURABILITY_PATTERN_H
 
@@ -29,9 +30,12 @@ static inline int durability_write(const struct skiff_start_info *si)
     uint64_t blocks = info.capacity / bs;
     if (blocks < DURABILITY_BLOCKS + 1)
         return test_fail("block device storage is too small");
+    char fill[4];
+    const int all = arg_value(si->cmdline, "fill", fill, sizeof fill) && fill[0] == '1';
     uint8_t *buf = (uint8_t *)si->heap_start;
-    for (uint64_t n = 0; n <= DURABILITY_BLOCKS; n++) {
-        uint64_t b = n < DURABILITY_BLOCKS ? n : blocks - 1;
+    uint64_t count = all ? blocks : DURABILITY_BLOCKS + 1;
+    for (uint64_t n = 0; n < count; n++) {
+        uint64_t b = all || n < DURABILITY_BLOCKS ? n : blocks - 1;
         for (uint64_t i = 0; i < bs; i++)
             buf[i] = durability_byte(tag, b, i);
         if (skiff_block_write(h, b * bs, buf, bs) != SKIFF_R_OK)

@@ -1,8 +1,10 @@
-// Block durability through the real skiff and KVM: a guest writes a pattern to its block device
-// and then halts (durability_halt) or faults (durability_fault, status 253). Afterwards the backing
-// file holds the pattern, the blocks it did not write are untouched, and (where strace exists) the
-// tender called fdatasync on the file before exiting, on both paths.
+// Block durability through the real skiff and KVM: a guest writes a pattern to its block device and
+// then the run ends every way it can: halt, guest fault, SIGTERM, SIGINT, SIGHUP, a file size limit
+// (SIGXFSZ), and with stdout or stderr closed. Afterwards the backing file holds the pattern, the
+// blocks it did not write are untouched, skiff said why on one line, and (where strace exists) it
+// called fdatasync on the file before exiting. A flush that fails is reported (exit 254).
 #include <fcntl.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include <iterator>
 #include <regex>
 
+#include "common/error.h"
 #include "run_skiff.h"
 
 namespace skiff::hostile {
@@ -41,16 +44,38 @@ std::vector<uint8_t> read_all(const fs::path& p) {
     return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-struct Case {
+// One way a run ends. Every one must leave the pattern on disk, synced, with one line saying why.
+struct StopPath {
+    enum class How { Runs, Signal, FileSizeLimit, StdoutClosed, StderrClosed };
+    std::string name;
     std::string image;
-    int exit_status;
-    uint64_t tag;
+    std::vector<std::string> guest_args;
+    How how;
+    int signal;              // How::Signal
+    int status;              // skiff's exit status
+    std::string err_prefix;  // skiff's one line on stderr starts so ("": no line)
 };
-void PrintTo(const Case& c, std::ostream* os) {
-    *os << c.image;
+void PrintTo(const StopPath& c, std::ostream* os) {
+    *os << c.name;
 }
 
-class Durability : public ::testing::TestWithParam<Case> {
+std::vector<StopPath> stop_paths() {
+    using H = StopPath::How;
+    return {
+        {"halt", "durability_halt", {"tag=1"}, H::Runs, 0, 0, ""},
+        {"guest_fault", "durability_fault", {"tag=2"}, H::Runs, 0, 253, "skiff: guest fault: "},
+        {"sigterm", "durability_halt", {"tag=3", "then=wait"}, H::Signal, SIGTERM, 143, "skiff: stopped by SIGTERM"},
+        {"sigint", "durability_halt", {"tag=4", "then=wait"}, H::Signal, SIGINT, 130, "skiff: stopped by SIGINT"},
+        {"sighup", "durability_halt", {"tag=5", "then=wait"}, H::Signal, SIGHUP, 129, "skiff: stopped by SIGHUP"},
+        {"sigxfsz", "durability_halt", {"tag=6", "then=chatter"}, H::FileSizeLimit, 0, 153, "skiff: stopped by SIGXFSZ"},
+        // With stdout or stderr closed, the disk file must not become fd 1 or 2 and catch the
+        // console text or skiff's own line.
+        {"stdout_closed", "durability_halt", {"tag=7"}, H::StdoutClosed, 0, 0, ""},
+        {"stderr_closed", "durability_fault", {"tag=8"}, H::StderrClosed, 0, 253, ""},
+    };
+}
+
+class Durability : public ::testing::TestWithParam<StopPath> {
   protected:
     void SetUp() override {
         if (!fs::exists(guest_image(GetParam().image))) GTEST_SKIP() << guest_image(GetParam().image) << " not built";
@@ -58,34 +83,86 @@ class Durability : public ::testing::TestWithParam<Case> {
         write_file(disk, std::vector<uint8_t>(kBlocks * kBlockSize, 0));
     }
 
-    std::vector<std::string> args() const {
-        return {"--mem=32", "--block:storage=" + disk.string(), guest_image(GetParam().image).string(),
-                "tag=" + std::to_string(GetParam().tag)};
+    // skiff's command line, behind `prefix` (strace), inside a shell where the path needs one.
+    std::vector<std::string> argv(const std::vector<std::string>& prefix = {}) const {
+        std::vector<std::string> a = prefix;
+        for (const std::string& s : {skiff_binary(), std::string("--mem=32"), "--block:storage=" + disk.string(),
+                                     guest_image(GetParam().image).string()})
+            a.push_back(s);
+        a.insert(a.end(), GetParam().guest_args.begin(), GetParam().guest_args.end());
+        const char* shell = nullptr;
+        switch (GetParam().how) {
+            case StopPath::How::StdoutClosed: shell = "exec \"$0\" \"$@\" >&-"; break;
+            case StopPath::How::StderrClosed: shell = "exec \"$0\" \"$@\" 2>&-"; break;
+            case StopPath::How::FileSizeLimit: shell = "ulimit -f 1024; exec \"$0\" \"$@\" >\"$CONSOLE\""; break;
+            default: return a;
+        }
+        a.insert(a.begin(), {"/bin/sh", "-c", shell});
+        return a;
     }
 
-    void expect_status(const Outcome& o) const {
+    // Runs the path to its end: a signal is sent once the guest says it waits.
+    Outcome run(const std::vector<std::string>& prefix = {}) {
+        tools::ChildOptions options;
+        options.separate_stderr = true;
+        options.env = {"CONSOLE=" + (scratch.path() / "console.txt").string()};
+        tools::Child child = tools::Child::start(argv(prefix), options);
+        const auto deadline = tools::Clock::now() + std::chrono::seconds(60);
+        bool signalled = GetParam().how != StopPath::How::Signal;
+        while (!child.done() && tools::Clock::now() < deadline) {
+            tools::wait_for_any({&child}, std::min(deadline, tools::Clock::now() + std::chrono::milliseconds(50)));
+            if (!signalled && child.output().find("waiting") != std::string::npos) {
+                // skiff itself, also when strace runs it as its child.
+                kill(prefix.empty() ? child.pid() : first_child_of(child.pid()), GetParam().signal);
+                signalled = true;
+            }
+        }
+        Outcome o;
+        o.timed_out = !child.done();
+        child.kill_group();
+        child.finish();
+        o.status = child.status();
+        o.out = child.output();
+        o.err = child.error_output();
+        return o;
+    }
+
+    static pid_t first_child_of(pid_t pid) {
+        std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+        pid_t child = -1;
+        in >> child;
+        return child;
+    }
+
+    void expect_ending(const Outcome& o) const {
         EXPECT_FALSE(o.timed_out);
-        EXPECT_EQ(o.status, GetParam().exit_status) << o.out << o.err;
-        EXPECT_NE(o.out.find("wrote the durability pattern"), std::string::npos) << o.out;
-        if (GetParam().exit_status == 253) {
+        EXPECT_EQ(o.status, GetParam().status) << o.out << o.err;
+        if (GetParam().how != StopPath::How::StdoutClosed && GetParam().how != StopPath::How::FileSizeLimit) {
+            EXPECT_NE(o.out.find("wrote the durability pattern"), std::string::npos) << o.out;
+        }
+        if (GetParam().err_prefix.empty()) {
+            EXPECT_EQ(o.err, "");
+        } else {
             EXPECT_EQ(o.err_lines().size(), 1u) << o.err;
-            EXPECT_TRUE(o.err.starts_with("skiff: guest fault: ")) << o.err;
+            EXPECT_TRUE(o.err.starts_with(GetParam().err_prefix)) << o.err;
         }
     }
+
+    uint64_t tag() const { return uint64_t(GetParam().guest_args[0].back() - '0'); }
 
     ScratchDir scratch{"durability"};
     fs::path disk = scratch.path() / "disk.img";
 };
 
 TEST_P(Durability, TheBackingFileHoldsWhatTheGuestWrote) {
-    const Outcome o = run_skiff(args(), RunOptions{60000});
-    expect_status(o);
+    const Outcome o = run();
+    expect_ending(o);
     const auto bytes = read_all(disk);
     ASSERT_EQ(bytes.size(), kBlocks * kBlockSize);
     for (uint64_t b = 0; b < kBlocks; ++b) {
         const bool written = b < kPatternBlocks || b == kBlocks - 1;
         for (uint64_t i = 0; i < kBlockSize; ++i) {
-            const uint8_t want = written ? pattern_byte(GetParam().tag, b, i) : 0;
+            const uint8_t want = written ? pattern_byte(tag(), b, i) : 0;
             ASSERT_EQ(bytes[b * kBlockSize + i], want) << "block " << b << " byte " << i;
         }
     }
@@ -94,15 +171,11 @@ TEST_P(Durability, TheBackingFileHoldsWhatTheGuestWrote) {
 TEST_P(Durability, TheTenderSyncsTheFileBeforeItExits) {
     if (!fs::exists("/usr/bin/strace")) GTEST_SKIP() << "strace not installed";
     const fs::path trace = scratch.path() / "trace.txt";
-    std::vector<std::string> argv{
-        "/usr/bin/strace", "-f",          "-qq", "-e", "trace=openat,fdatasync,exit_group", "-o",
-        trace.string(),    skiff_binary()};
-    const auto a = args();
-    argv.insert(argv.end(), a.begin(), a.end());
-    const Outcome o = run_program(argv, RunOptions{60000});
+    const Outcome o =
+        run({"/usr/bin/strace", "-f", "-qq", "-e", "trace=openat,fdatasync,exit_group", "-o", trace.string()});
     if (o.err.find("PTRACE") != std::string::npos || o.err.find("ptrace") != std::string::npos)
         GTEST_SKIP() << "ptrace not permitted here: " << o.err;
-    expect_status(o);
+    expect_ending(o);
     std::ifstream in(trace);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     // The fd skiff opened the disk with, then fdatasync on that fd returning 0, before exit_group.
@@ -118,9 +191,42 @@ TEST_P(Durability, TheTenderSyncsTheFileBeforeItExits) {
     EXPECT_LT(size_t(sync.position(0)), text.find("exit_group(")) << text;
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, Durability,
-                         ::testing::Values(Case{"durability_halt", 0, 1}, Case{"durability_fault", 253, 2}),
-                         [](const ::testing::TestParamInfo<Case>& info) { return info.param.image; });
+INSTANTIATE_TEST_SUITE_P(StopPaths, Durability, ::testing::ValuesIn(stop_paths()),
+                         [](const ::testing::TestParamInfo<StopPath>& info) { return info.param.name; });
+
+// Storage that fails late: a loop device over a full tmpfs takes every write into the page cache
+// and fails only when the guest's writes are flushed. skiff must say so, naming the device, and
+// exit 254 instead of 0: most of what the guest wrote is lost.
+TEST(FailedFlush, IsReportedNamingTheDeviceWithExit254) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root for a tmpfs mount and a loop device";
+    if (!kvm_usable()) GTEST_SKIP() << "no usable /dev/kvm";
+    ScratchDir scratch("failed-flush");
+    const fs::path mnt = scratch.path() / "small";
+    fs::create_directories(mnt);
+    ASSERT_EQ(tools::run_command({"mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt.string()},
+                                 std::chrono::seconds(10))
+                  .status,
+              0);
+    const fs::path backing = mnt / "backing.img";
+    write_file(backing, {});
+    fs::resize_file(backing, 2 << 20);  // sparse: 2 MiB that a 256 KiB tmpfs cannot hold
+    const tools::Completed loop =
+        tools::run_command({"losetup", "-f", "--show", backing.string()}, std::chrono::seconds(10));
+    std::string device = loop.out.substr(0, loop.out.find('\n'));
+    if (loop.status != 0 || device.empty()) {
+        tools::run_command({"umount", mnt.string()}, std::chrono::seconds(10));
+        GTEST_SKIP() << "no loop device here: " << loop.out << loop.err;
+    }
+    const Outcome o = run_skiff({"--mem=32", "--block:storage=" + device, "--block-sector-size:storage=4096",
+                                 guest_image("durability_halt").string(), "tag=1", "fill=1"},
+                                RunOptions{120000});
+    tools::run_command({"losetup", "-d", device}, std::chrono::seconds(10));
+    tools::run_command({"umount", mnt.string()}, std::chrono::seconds(10));
+    EXPECT_EQ(o.status, kExitHostError) << o.out << o.err;
+    EXPECT_NE(o.out.find("SUCCESS"), std::string::npos) << o.out;  // every write looked fine to the guest
+    EXPECT_EQ(o.err, "skiff: block device 'storage' (" + device +
+                         "): flushing the guest's writes failed: Input/output error\n");
+}
 
 }  // namespace
 }  // namespace skiff::hostile

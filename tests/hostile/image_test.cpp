@@ -91,6 +91,41 @@ TEST(HostileImageCorpus, TheWatchSeesTheBlockFileOpenedForAValidImage) {
     EXPECT_NE(std::find(touched.begin(), touched.end(), "OPEN odd.img"), touched.end());
 }
 
+// Images larger than what skiff reads: a 600 MiB segment (mostly beyond its file data) is mapped
+// with 2 MiB pages and runs; a file padded to 1 GiB is read only where its headers, notes and
+// segments are, so it starts at once and costs no memory.
+Bytes halting_image(uint64_t text_memsz) {
+    ElfBuilder b;
+    b.load_bytes(0x100000, ElfBuilder::halt_42_code(), PF_R | PF_X, text_memsz);
+    b.notes({test::abi_note()});
+    b.notes({test::manifest_note(test::manifest_payload(test::manifest_entries({})))});
+    return b.build();
+}
+
+TEST(LargeImages, ASegmentOfHundredsOfMiBRuns) {
+    if (access("/dev/kvm", R_OK | W_OK) != 0) GTEST_SKIP() << "no usable /dev/kvm";
+    ScratchDir scratch("large-image");
+    const fs::path image = scratch.path() / "large.elf";
+    write_file(image, halting_image(600ull << 20));
+    const Outcome o = run_skiff({"--mem=1024", image.string()});
+    EXPECT_EQ(o.status, 42) << o.err;
+    EXPECT_EQ(o.err, "");
+}
+
+TEST(LargeImages, AFilePaddedTo1GiBStartsAtOnceInLittleMemory) {
+    if (access("/dev/kvm", R_OK | W_OK) != 0) GTEST_SKIP() << "no usable /dev/kvm";
+    ScratchDir scratch("padded-image");
+    const fs::path image = scratch.path() / "padded.elf";
+    write_file(image, halting_image(0));
+    fs::resize_file(image, 1ull << 30);
+    const auto start = std::chrono::steady_clock::now();
+    const Outcome o = run_program({"prlimit", "--as=" + std::to_string(512ull << 20), skiff_binary(), "--mem=32",
+                                   image.string()});
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    EXPECT_EQ(o.status, 42) << o.err;
+    EXPECT_LT(o.max_rss_kib, 32 * 1024);
+}
+
 TEST(HostileImageCorpus, HasAtLeastFiftyDistinctCases) {
     const auto cases = image_cases();
     EXPECT_GE(cases.size(), 50u);

@@ -131,6 +131,13 @@ class ElfBuilder {
         return *this;
     }
 
+    // A PT_LOAD holding exactly `data` at `vaddr`; memsz defaults to its size.
+    ElfBuilder& load_bytes(uint64_t vaddr, const Bytes& data, uint32_t flags, uint64_t memsz = 0) {
+        load(vaddr, 0, flags, memsz ? memsz : data.size());
+        segments_.back().data = data;
+        return *this;
+    }
+
     // A PT_NOTE holding `notes` back to back.
     ElfBuilder& notes(const std::vector<Bytes>& notes) {
         Bytes data;
@@ -187,6 +194,16 @@ class ElfBuilder {
         b.notes({abi_note()});
         b.notes({manifest_note(manifest_payload(entries))});
         return b;
+    }
+
+    // x86_64 code that halts with status 42 (HALT's arguments built on the stack): an image with it
+    // at its entry point runs to a clean end.
+    static Bytes halt_42_code() {
+        return {0xc7, 0x44, 0x24, 0xc8, 0x2a, 0, 0, 0,  // movl $42, -0x38(%rsp): exit_status
+                0x8d, 0x44, 0x24, 0xc0,                 // lea -0x40(%rsp), %eax: the HALT arguments
+                0x66, 0xba, 0x08, 0x05,                 // mov $0x508, %dx: HALT's port
+                0xef,                                   // out %eax, (%dx)
+                0xf4};                                  // hlt: never reached
     }
 
   private:

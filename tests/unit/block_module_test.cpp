@@ -122,6 +122,27 @@ TEST_F(BlockModule, InvalidHandleIsAFault) {
     EXPECT_NE(fault(SKIFF_HC_BLOCK_READ, 0x100000001ull, 0, 512).find("is not a block device"), std::string::npos);
 }
 
+// The argument structure is checked before the I/O: one the guest cannot write back to ends the
+// guest before anything reaches the disk.
+TEST_F(BlockModule, ArgumentsInReadOnlyMemoryFaultBeforeAnyIo) {
+    attach();
+    std::memset(mem.translate_writable(kBuf, 512).data(), 0xab, 512);
+    mem.write(kArgs, skiff_hc_block_io{1, 0, kBuf, 512, -1, 0});
+    mem.protect_readonly(kArgs, kArgs + 0x1000, false);
+    vcpu.hypercall(SKIFF_HC_BLOCK_WRITE, kArgs);
+    try {
+        run_guest(vcpu, mem, table);
+        FAIL() << "no fault";
+    } catch (const GuestFault& e) {
+        EXPECT_NE(std::string(e.what()).find("hypercall BLOCK_WRITE: invalid guest access: gpa=0x200000, len=40 "
+                                             "(read-only for the guest)"),
+                  std::string::npos)
+            << e.what();
+    }
+    std::ifstream f(disk, std::ios::binary);
+    EXPECT_EQ(f.get(), 0);  // the 0xab block never reached the disk
+}
+
 TEST_F(BlockModule, BufferOutsideMemoryIsAFault) {
     attach();
     mem.write(kArgs, skiff_hc_block_io{1, 0, (4ull << 20) - 256, 512, -1, 0});

@@ -268,6 +268,46 @@ TEST_F(Hypercalls, EntryFailureIsAHostError) {
     EXPECT_THROW(run_guest(vcpu, mem, table), HostError);
 }
 
+// A KVM internal error is the host failing to run the guest (kvm-pvm and SSE, say): 254, with
+// what it likely means on this host, not a guest fault.
+TEST_F(Hypercalls, KvmInternalErrorIsAHostErrorWithAHint) {
+    VcpuExit e;
+    e.kind = VcpuExit::Kind::InternalError;
+    e.detail = 1;
+    e.what = "this host's /dev/kvm is kvm-pvm";
+    vcpu.exit(e);
+    try {
+        run_guest(vcpu, mem, table);
+        FAIL() << "the run went on";
+    } catch (const HostError& err) {
+        EXPECT_EQ(std::string(err.what()), std::string("KVM: internal error, suberror 1: this host's /dev/kvm is "
+                                                       "kvm-pvm: ") +
+                                               FakeVcpu::kRegisters);
+        EXPECT_EQ(err.exit_code(), kExitHostError);
+    }
+}
+
+TEST(Console, ATerminalGetsControlCharactersInCaretNotation) {
+    const std::string guest = "ok\x1b]0;owned\x07 \x1b[6n\rskiff: forged\r\n\tend\x7f\xc3\xa9\n";
+    EXPECT_EQ(neutralise_controls({reinterpret_cast<const uint8_t*>(guest.data()), guest.size()}),
+              "ok^[]0;owned^G ^[[6n^Mskiff: forged\r\n\tend^?\xc3\xa9\n");
+}
+
+TEST_F(Hypercalls, PutsToATerminalNeutralisesControlsAndToAPipeKeepsThem) {
+    HypercallTable terminal;
+    register_console(terminal, mem, out[1], true);
+    std::memcpy(mem.translate_writable(kData, 4).data(), "a\x1b[b", 4);
+    mem.write(kArgs, skiff_hc_puts{kData, 4});
+    vcpu.hypercall(SKIFF_HC_PUTS, kArgs);
+    halt_at(kArgs + 64, 0);
+    run_guest(vcpu, mem, terminal);
+    EXPECT_EQ(console(), "a^[[b");
+    vcpu.hypercall(SKIFF_HC_PUTS, kArgs);
+    halt_at(kArgs + 64, 0);
+    run_guest(vcpu, mem, table);
+    EXPECT_EQ(console(), "a\x1b[b");
+}
+
 TEST_F(Hypercalls, AMillionHypercallsLeaveTheLoopCorrect) {
     mem.write(kArgs, skiff_hc_walltime{0});
     for (int i = 0; i < 1'000'000; ++i) vcpu.hypercall(SKIFF_HC_WALLTIME, kArgs);

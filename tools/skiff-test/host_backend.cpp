@@ -29,6 +29,7 @@ struct Fixtures {
     std::unique_ptr<Bridge> bridge;
     std::vector<std::unique_ptr<TapDevice>> taps;
     std::vector<std::string> skiff_options;
+    std::vector<std::string> host_env;  // SKIFF_TEST_TAP_<nic>=<tap>, SKIFF_TEST_DISK_<disk>=<file>
 };
 
 Fixtures set_up_fixtures(const TestSpec& test) {
@@ -37,6 +38,7 @@ Fixtures set_up_fixtures(const TestSpec& test) {
     for (const auto& disk : test.disks) {
         fs::path file = create_disk_file(fixtures.scratch->path(), disk);
         fixtures.skiff_options.push_back("--block:" + disk.name + "=" + file.string());
+        fixtures.host_env.push_back("SKIFF_TEST_DISK_" + disk.name + "=" + file.string());
         if (disk.sector_size)
             fixtures.skiff_options.push_back("--block-sector-size:" + disk.name + "=" +
                                              std::to_string(*disk.sector_size));
@@ -46,11 +48,12 @@ Fixtures set_up_fixtures(const TestSpec& test) {
         fixtures.taps.push_back(std::make_unique<TapDevice>(nic));
         if (fixtures.bridge) fixtures.bridge->add(*fixtures.taps.back());
         fixtures.skiff_options.push_back("--net:" + nic.name + "=" + fixtures.taps.back()->name());
+        fixtures.host_env.push_back("SKIFF_TEST_TAP_" + nic.name + "=" + fixtures.taps.back()->name());
     }
     return fixtures;
 }
 
-RunOutcome run_guest(const TestSpec& test, const std::vector<std::string>& argv) {
+RunOutcome run_guest(const TestSpec& test, const std::vector<std::string>& argv, const std::vector<std::string>& host_env) {
     RunOutcome outcome;
     const auto start = Clock::now();
     const auto deadline =
@@ -69,7 +72,9 @@ RunOutcome run_guest(const TestSpec& test, const std::vector<std::string>& argv)
             break;
         }
         if (test.host_command && !host && now >= host_command_at) {
-            host.emplace(Child::start({"sh", "-c", *test.host_command}));
+            tools::ChildOptions options;
+            options.env = host_env;
+            host.emplace(Child::start({"sh", "-c", *test.host_command}, options));
             outcome.host_command_ran = true;
         }
         std::vector<Child*> children{&guest};
@@ -107,7 +112,7 @@ TestResult run_on_host(const TestSpec& test, const HostSettings& settings) {
         argv.insert(argv.end(), test.skiff_args.begin(), test.skiff_args.end());
         argv.push_back(image.string());
         argv.insert(argv.end(), test.guest_args.begin(), test.guest_args.end());
-        return evaluate(test, run_guest(test, argv));
+        return evaluate(test, run_guest(test, argv, fixtures.host_env));
     } catch (const std::exception& e) {
         return failed(test.name, std::string("set-up failed: ") + e.what());
     }

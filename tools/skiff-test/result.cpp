@@ -17,6 +17,11 @@ std::string seconds_text(double seconds) {
 }
 
 // The first line of `text` that `pattern` matches, for showing why a no_output check failed.
+// ECMAScript, with ^ and $ matching at the start and end of every line of the output.
+std::regex output_pattern(const std::string& pattern) {
+    return std::regex(pattern, std::regex::ECMAScript | std::regex::multiline);
+}
+
 std::string matching_line(const std::string& text, const std::regex& pattern) {
     std::size_t start = 0;
     while (start < text.size()) {
@@ -67,13 +72,13 @@ TestResult evaluate(const TestSpec& test, const RunOutcome& outcome) {
         details.push_back("exit code: expected " + std::to_string(test.exit_code) + ", got " + std::to_string(got));
     }
     for (const auto& pattern : test.output) {
-        if (!std::regex_search(outcome.output, std::regex(pattern, std::regex::ECMAScript))) {
+        if (!std::regex_search(outcome.output, output_pattern(pattern))) {
             problems.push_back("output did not match /" + pattern + "/");
             details.push_back("output: expected a match for /" + pattern + "/, found none");
         }
     }
     for (const auto& pattern : test.no_output) {
-        std::regex compiled(pattern, std::regex::ECMAScript);
+        const std::regex compiled = output_pattern(pattern);
         if (std::regex_search(outcome.output, compiled)) {
             problems.push_back("output matched forbidden /" + pattern + "/");
             details.push_back("no_output: /" + pattern + "/ matched: " + matching_line(outcome.output, compiled));
