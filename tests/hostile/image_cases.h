@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "elf/elf_image.h"
 #include "elf_builder.h"
 #include "skiff/abi/boot.h"
 
@@ -360,6 +361,21 @@ inline std::vector<ImageCase> image_cases() {
         "entry point outside guest memory");
     add("entry_max", with_loads([](ElfBuilder& b) { b.load(0x100000, 0x1000, PF_R | PF_X); }, ~uint64_t{0}),
         "entry point outside guest memory");
+    add("entry_in_data",
+        with_loads(
+            [](ElfBuilder& b) {
+                b.load(0x100000, 0x1000, PF_R | PF_X);
+                b.load(0x101000, 0x1000, PF_R | PF_W);
+            },
+            0x101000),
+        "entry point 0x101000 is not in an executable segment");
+    add("entry_past_text", with_loads([](ElfBuilder& b) { b.load(0x100000, 0x1000, PF_R | PF_X); }, 0x101000),
+        "entry point 0x101000 is not in an executable segment");
+    {
+        ElfBuilder b = valid_builder();
+        b.raw_note(Bytes(kMaxNoteSegment + 1, 0));
+        add("huge_note_segment", b.build(), "segment 3: notes of 65537 bytes (at most 65536)");
+    }
     return c;
 }
 
