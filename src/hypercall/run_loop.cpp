@@ -70,7 +70,12 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, c
                 break;
             }
             case VcpuExit::Kind::Interrupted: break;  // not a stop: the control had nothing pending
-            case VcpuExit::Kind::BadAccess: throw guest_fault(vcpu, exit.what);
+            case VcpuExit::Kind::BadAccess:
+                // Some KVMs (kvm-pvm) report a write to memory the host maps read-only as MMIO.
+                if (exit.mmio && exit.detail < mem.mapped_size())
+                    throw guest_fault(vcpu, "host/guest translation fault (write to protected memory at " +
+                                                hex(exit.detail) + ")");
+                throw guest_fault(vcpu, exit.what);
             case VcpuExit::Kind::MemoryFault:
                 throw guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
             case VcpuExit::Kind::Shutdown: throw guest_fault(vcpu, "triple fault (unhandled exception in the guest)");

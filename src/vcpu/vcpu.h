@@ -11,7 +11,8 @@ namespace skiff {
 struct VcpuExit {
     enum class Kind {
         Hypercall,      // the guest called the tender: nr, arg (the argument structure's GPA)
-        BadAccess,      // port I/O or MMIO that is no hypercall: `what` describes it
+        BadAccess,      // port I/O or MMIO that is no hypercall: `what` describes it; for MMIO,
+                        // `mmio` is set and detail = the address
         Halt,           // the guest stopped its CPU (x86 HLT with interrupts off)
         Shutdown,       // triple fault or a power-off request
         MemoryFault,    // KVM_RUN failed with EFAULT: the guest touched memory the host protects
@@ -25,6 +26,7 @@ struct VcpuExit {
     uint32_t nr = 0;
     uint64_t arg = 0;
     uint64_t detail = 0;
+    bool mmio = false;
     std::string what;
 };
 

@@ -5,7 +5,10 @@
  *   bootinfo write into the boot info page (mapped read-only)
  *   null     read from address 0 (page 0 not present)
  *   nx       call code placed in .data (mapped no-execute)
- *   unmapped write beyond the top of guest memory */
+ *   unmapped write beyond the top of guest memory
+ *   text_alias  write into .text through page tables of the guest's own making, which map it
+ *               writable: skiff's read-only host mapping of the text is what stops it
+ * It prints the address it is about to touch, so the runner can match skiff's cr2= against it. */
 #include "guest_test.h"
 
 static const char read_only[64] = "rodata must stay read-only";
@@ -16,27 +19,61 @@ static void write_byte(uintptr_t addr)
     *(volatile uint8_t *)launder(addr) = 0x90;
 }
 
+/* "0x1f": how skiff prints addresses. */
+static void out_addr(uint64_t v)
+{
+    unsigned digits = 1;
+    while (digits < 16 && (v >> (4 * digits)) != 0)
+        digits++;
+    out("0x");
+    out_hex(v, digits);
+}
+
+static uintptr_t announce(const char *what, uintptr_t addr)
+{
+    out("provoking fault: ");
+    out(what);
+    out(" at ");
+    out_addr(addr);
+    out("\n");
+    return addr;
+}
+
+/* An identity map of the first GiB in 2 MiB pages, all writable, in three heap pages: the guest's
+ * own page tables, in place of the ones skiff built. */
+static void map_everything_writable(uintptr_t tables)
+{
+    uint64_t *pml4 = (uint64_t *)tables, *pdpt = pml4 + 512, *pd = pdpt + 512;
+    for (int i = 0; i < 3 * 512; i++)
+        pml4[i] = 0;
+    pml4[0] = (uint64_t)(uintptr_t)pdpt | 3;
+    pdpt[0] = (uint64_t)(uintptr_t)pd | 3;
+    for (uint64_t i = 0; i < 512; i++)
+        pd[i] = (i << 21) | 0x83; /* present, writable, 2 MiB */
+    __asm__ __volatile__("mov %0, %%cr3" : : "r"((uint64_t)tables) : "memory");
+}
+
 int skiff_app_main(const struct skiff_start_info *si)
 {
     char what[16];
     if (!arg_value(si->cmdline, "fault", what, sizeof what))
-        return test_fail("fault=text|rodata|bootinfo|null|nx|unmapped expected");
-    out("provoking fault: ");
-    out(what);
-    out("\n");
+        return test_fail("fault=text|rodata|bootinfo|null|nx|unmapped|text_alias expected");
     if (util_streq(what, "text"))
-        write_byte((uintptr_t)&skiff_app_main);
+        write_byte(announce(what, (uintptr_t)&skiff_app_main));
     else if (util_streq(what, "rodata"))
-        write_byte((uintptr_t)read_only);
+        write_byte(announce(what, (uintptr_t)read_only));
     else if (util_streq(what, "bootinfo"))
-        write_byte(0x10000);
+        write_byte(announce(what, 0x10000));
     else if (util_streq(what, "null"))
-        out_u64(*(volatile uint8_t *)launder(0));
+        out_u64(*(volatile uint8_t *)launder(announce(what, 0)));
     else if (util_streq(what, "nx"))
-        ((void (*)(void))launder((uintptr_t)data_code))();
+        ((void (*)(void))launder(announce(what, (uintptr_t)data_code)))();
     else if (util_streq(what, "unmapped"))
-        write_byte(si->heap_start + si->heap_size + (64ull << 20));
-    else
+        write_byte(announce(what, si->heap_start + si->heap_size + (64ull << 20)));
+    else if (util_streq(what, "text_alias")) {
+        map_everything_writable(si->heap_start);
+        write_byte(announce(what, (uintptr_t)&skiff_app_main));
+    } else
         return test_fail("unknown fault kind");
     return test_fail("the access did not fault");
 }

@@ -102,8 +102,10 @@ uint64_t cycle_frequency(VcpuFd& vcpu) {
 
 VcpuExit decode_access(const kvm_run& run) {
     VcpuExit exit;
-    if (run.exit_reason == KVM_EXIT_MMIO) {
+    if (run.exit_reason == KVM_EXIT_MMIO) {  // x86 guests have no MMIO devices
         exit.kind = VcpuExit::Kind::BadAccess;
+        exit.mmio = true;
+        exit.detail = run.mmio.phys_addr;
         exit.what = "invalid MMIO access: addr=" + hex(run.mmio.phys_addr);
         return exit;
     }
