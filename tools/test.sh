@@ -12,6 +12,7 @@ tools/install-deps.sh
 tools/check-format.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_WERROR=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
-(cd "$build" && ctest --output-on-failure -j"$(nproc)")
+(cd "$build" && ctest --output-on-failure -j"$(nproc)") | tee "$build/ctest.log"
+tools/check-skips.sh "$build/ctest.log"
 SKIFF_FUZZ_BUILD="$build-fuzz" tools/fuzz.sh "${SKIFF_FUZZ_SECONDS:-30}"
 tools/build-matrix.sh "$build-matrix"

@@ -36,6 +36,8 @@ struct Options {
     std::string junit;
     std::string filter;
     bool verbose = false;
+    bool fail_on_skip = false;
+    std::string allowed_skips;
     bool emit_markers = false;  // inside the emulated host: results as console markers only
     std::string file;
 };
@@ -155,6 +157,22 @@ int run(const Options& options) {
         }
     }
     if (counts.failed > 0) return 1;
+    if (options.fail_on_skip && counts.skipped > 0) {
+        const std::string kind = choice.backend == Backend::emulated ? "emulated"
+                                 : choice.backend == Backend::host   ? "host"
+                                                                     : "none";
+        const AllowedSkips allowed =
+            options.allowed_skips.empty() ? AllowedSkips{} : load_allowed_skips(options.allowed_skips, kind);
+        int refused = 0;
+        for (const auto& result : results)
+            if (result.status == Status::skipped && !allowed.allows(result.name)) {
+                std::fprintf(stderr, "skiff-test: %s was skipped (%s), and --fail-on-skip allows no skip but %s\n",
+                             result.name.c_str(), result.reason.c_str(),
+                             options.allowed_skips.empty() ? "none" : ("those in " + options.allowed_skips).c_str());
+                ++refused;
+            }
+        if (refused > 0) return 1;
+    }
     if (no_backend && counts.passed == 0 && !suite.tests.empty()) return exit_no_backend;
     return 0;
 }
@@ -172,6 +190,10 @@ int main(int argc, char** argv) {
     app.add_option("--junit", options.junit, "write a JUnit XML report here");
     app.add_option("--filter", options.filter, "run only tests whose name matches this regex");
     app.add_flag("-v,--verbose", options.verbose, "show every guest's output");
+    app.add_flag("--fail-on-skip", options.fail_on_skip,
+                 "a skipped test fails the run (exit 1), unless --allowed-skips names it");
+    app.add_option("--allowed-skips", options.allowed_skips,
+                   "the skips --fail-on-skip accepts: lines 'skiff-test:host|emulated NAME REASON' (tests/allowed-skips.txt)");
     app.add_flag("--emit-markers", options.emit_markers, "")->group("");  // used inside the emulated host
     app.add_option("file", options.file, "the expectations file (JSON)")->required();
     try {

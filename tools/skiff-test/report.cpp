@@ -1,6 +1,11 @@
 #include "report.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "spec.h"
 
 namespace skiff::test {
 namespace {
@@ -129,6 +134,35 @@ std::string junit_xml(const std::vector<TestResult>& results, const std::string&
     }
     xml += "  </testsuite>\n</testsuites>\n";
     return xml;
+}
+
+bool AllowedSkips::allows(const std::string& name) const {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+AllowedSkips parse_allowed_skips(std::string_view text, const std::string& origin, const std::string& backend) {
+    AllowedSkips allowed;
+    std::istringstream lines{std::string(text)};
+    std::string line;
+    for (int number = 1; std::getline(lines, line); ++number) {
+        if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t") == std::string::npos) continue;
+        std::istringstream words(line);
+        std::string kind, name, reason;
+        words >> kind >> name;
+        std::getline(words, reason);
+        if (name.empty() || reason.find_first_not_of(" \t") == std::string::npos)
+            throw SpecError(origin + ":" + std::to_string(number) + ": want KIND NAME REASON");
+        if (kind == "skiff-test:" + backend) allowed.names.push_back(name);
+    }
+    return allowed;
+}
+
+AllowedSkips load_allowed_skips(const std::string& path, const std::string& backend) {
+    std::ifstream in(path);
+    if (!in) throw SpecError(path + ": cannot read the allowed skips");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_allowed_skips(text.str(), path, backend);
 }
 
 }  // namespace skiff::test

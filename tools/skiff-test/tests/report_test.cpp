@@ -61,4 +61,24 @@ TEST(SkiffTestReport, JunitHasCasesFailuresAndSkips) {
     EXPECT_NE(xml.find("<system-out>oops &amp; more\n</system-out>"), std::string::npos);
 }
 
+TEST(AllowedSkips, TakesTheLinesOfItsOwnBackend) {
+    const std::string text =
+        "# a comment\n\nskiff-test:host fpu no SSE on kvm-pvm\nskiff-test:emulated other reason\nctest x y\n";
+    const AllowedSkips host = parse_allowed_skips(text, "a.txt", "host");
+    EXPECT_TRUE(host.allows("fpu"));
+    EXPECT_FALSE(host.allows("other"));
+    EXPECT_FALSE(host.allows("x"));
+    EXPECT_TRUE(parse_allowed_skips(text, "a.txt", "emulated").allows("other"));
+    EXPECT_FALSE(parse_allowed_skips(text, "a.txt", "emulated").allows("fpu"));
+}
+
+TEST(AllowedSkips, EveryEntryGivesItsReason) {
+    try {
+        parse_allowed_skips("skiff-test:host fpu\n", "a.txt", "host");
+        FAIL() << "accepted";
+    } catch (const SpecError& e) {
+        EXPECT_STREQ(e.what(), "a.txt:1: want KIND NAME REASON");
+    }
+}
+
 }  // namespace

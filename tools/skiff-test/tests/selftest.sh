@@ -26,7 +26,10 @@ EOS
 chmod +x stub-skiff
 echo 'echo "Hello $1"; echo "options:$SKIFF_OPTS"' > hello.sh
 echo 'echo "about to fail" >&2; exit 3' > fail.sh
-echo 'sleep 61 & sleep 61' > hang.sh
+# A sleep this run alone makes (its pid in the duration), so the leftover check below looks for its
+# own processes only, never another run's.
+stray="sleep 61.$$"
+echo "$stray & $stray" > hang.sh
 cat > fixtures.sh <<'EOS'
 for o in $SKIFF_OPTS; do
   case $o in
@@ -92,7 +95,7 @@ if [ "$mode" = host ] && [ "$(id -u)" = 0 ]; then
   check "this run created taps and bridges" test -n "$own"
   check "no tap or bridge left behind" bash -c 'for i in $0; do [ ! -e /sys/class/net/$i ] || exit 1; done' "$own"
 fi
-check "no stray process left behind" bash -c '! pgrep -f "^sleep 61$" >/dev/null'
+check "no stray process left behind" bash -c '! pgrep -f "^$0\$" >/dev/null' "$stray"
 if command -v python3 >/dev/null; then
   check "JUnit XML parses and counts" python3 -c '
 import sys, xml.etree.ElementTree as et
@@ -114,6 +117,13 @@ check "bad --kvm value: exit 2" rc_is usage 2
 SKIFF_TEST_HARNESS=/nonexistent run nobackend --kvm=emulated --skiff ./stub-skiff --filter '^hel' suite.json
 check "no backend: every test skipped with the reason" has nobackend '^\[SKIP\] hello: no KVM backend \(forced with --kvm=emulated; emulated KVM unavailable: missing the emulated-kvm scripts'
 check "no backend: exit 77" rc_is nobackend 77
+
+SKIFF_TEST_HARNESS=/nonexistent run strict --kvm=emulated --skiff ./stub-skiff --filter '^hel' --fail-on-skip suite.json
+check "--fail-on-skip: a skip fails the run" rc_is strict 1
+check "--fail-on-skip: says which test and why" has strict '^skiff-test: hello was skipped \(no KVM backend .*\), and --fail-on-skip allows no skip but none$'
+printf '# reviewed\nskiff-test:host disks some reason\nctest hello not for skiff-test\n' > allowed.txt
+run allowed --kvm="$mode" --skiff ./stub-skiff --filter '^(disks|hello)$' --fail-on-skip --allowed-skips allowed.txt suite.json
+check "--allowed-skips: nothing skipped, nothing refused" rc_is allowed 0
 
 echo "$failures failed checks"
 [ "$failures" = 0 ]
