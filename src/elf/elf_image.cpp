@@ -100,7 +100,8 @@ void ElfImage::parse(Elf* elf_handle) {
     if (eh->e_type != ET_EXEC) fail("not an executable (e_type " + std::to_string(eh->e_type) + ")");
     if (eh->e_ehsize != kEhdrSize || eh->e_phentsize != kPhdrSize) fail("malformed ELF header sizes");
     if (eh->e_phnum == 0) fail("has no program headers");
-    if (!fits_in(eh->e_phoff, uint64_t{eh->e_phnum} * kPhdrSize, size_)) fail("program header table lies outside the file");
+    if (!fits_in(eh->e_phoff, uint64_t{eh->e_phnum} * kPhdrSize, size_))
+        fail("program header table lies outside the file");
     entry_ = eh->e_entry;
     machine_ = eh->e_machine;
 
@@ -141,7 +142,8 @@ void ElfImage::read_notes(Elf* elf, const GElf_Phdr& ph, const std::string& seg)
         }
         std::string name;
         if (nh.n_namesz > 0) name.assign(reinterpret_cast<const char*>(base + name_off), nh.n_namesz - 1);
-        notes_.push_back(ElfNote{name, nh.n_type, std::vector<uint8_t>(base + desc_off, base + desc_off + nh.n_descsz)});
+        notes_.push_back(
+            ElfNote{name, nh.n_type, std::vector<uint8_t>(base + desc_off, base + desc_off + nh.n_descsz)});
         pos = next;
     }
 }

@@ -58,8 +58,8 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, c
             case VcpuExit::Kind::Hypercall: {
                 const HypercallHandler* handler = exit.nr == SKIFF_HC_HALT ? nullptr : table.find(exit.nr);
                 if (exit.nr != SKIFF_HC_HALT && !handler)
-                    throw guest_fault(vcpu,
-                                "invalid hypercall " + std::to_string(exit.nr) + " (not served by any enabled module)");
+                    throw guest_fault(
+                        vcpu, "invalid hypercall " + std::to_string(exit.nr) + " (not served by any enabled module)");
                 try {
                     if (!handler) return halt_status(mem, exit.arg);
                     (*handler)(exit.arg);
@@ -73,8 +73,8 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, c
             case VcpuExit::Kind::BadAccess:
                 // Some KVMs (kvm-pvm) report a write to memory the host maps read-only as MMIO.
                 if (exit.mmio && exit.detail < mem.mapped_size())
-                    throw guest_fault(vcpu, "host/guest translation fault (write to protected memory at " +
-                                                hex(exit.detail) + ")");
+                    throw guest_fault(
+                        vcpu, "host/guest translation fault (write to protected memory at " + hex(exit.detail) + ")");
                 throw guest_fault(vcpu, exit.what);
             case VcpuExit::Kind::MemoryFault:
                 throw guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
@@ -86,8 +86,7 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, c
                 // The host failed to run the guest, not the guest the ABI: 254, with what it likely means.
                 throw HostError("KVM: internal error, suberror " + std::to_string(exit.detail) +
                                 (exit.what.empty() ? "" : ": " + exit.what) + ": " + vcpu.describe_registers());
-            case VcpuExit::Kind::Other:
-                throw guest_fault(vcpu, "unhandled exit reason " + std::to_string(exit.detail));
+            case VcpuExit::Kind::Other: throw guest_fault(vcpu, "unhandled exit reason " + std::to_string(exit.detail));
         }
     }
 }

@@ -1,7 +1,7 @@
 #include "vcpu/kvm_vcpu.h"
 
-#include <atomic>
 #include <unistd.h>
+#include <atomic>
 
 #include <cerrno>
 

@@ -239,7 +239,7 @@ class Bench {
     // Starts `receiver`, which holds the tap; injects the frames once it is attached; its output.
     std::string receive(const Tap& tap, int size, int frames, const std::vector<std::string>& receiver) {
         Child child = Child::start(receiver);
-        const auto attach_by = Clock::now() + 5s;
+        const auto attach_by = Clock::now() + 30s;  // a loaded machine starts a guest slowly
         while (!tap.carrier()) {
             if (Clock::now() > attach_by) throw Failed("the receiver never attached to " + tap.name);
             std::this_thread::sleep_for(10ms);

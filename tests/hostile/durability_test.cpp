@@ -4,8 +4,8 @@
 // blocks it did not write are untouched, skiff said why on one line, and (where strace exists) it
 // called fdatasync on the file before exiting. A flush that fails is reported (exit 254).
 #include <fcntl.h>
-#include <signal.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -67,7 +67,13 @@ std::vector<StopPath> stop_paths() {
         {"sigterm", "durability_halt", {"tag=3", "then=wait"}, H::Signal, SIGTERM, 143, "skiff: stopped by SIGTERM"},
         {"sigint", "durability_halt", {"tag=4", "then=wait"}, H::Signal, SIGINT, 130, "skiff: stopped by SIGINT"},
         {"sighup", "durability_halt", {"tag=5", "then=wait"}, H::Signal, SIGHUP, 129, "skiff: stopped by SIGHUP"},
-        {"sigxfsz", "durability_halt", {"tag=6", "then=chatter"}, H::FileSizeLimit, 0, 153, "skiff: stopped by SIGXFSZ"},
+        {"sigxfsz",
+         "durability_halt",
+         {"tag=6", "then=chatter"},
+         H::FileSizeLimit,
+         0,
+         153,
+         "skiff: stopped by SIGXFSZ"},
         // With stdout or stderr closed, the disk file must not become fd 1 or 2 and catch the
         // console text or skiff's own line.
         {"stdout_closed", "durability_halt", {"tag=7"}, H::StdoutClosed, 0, 0, ""},
@@ -203,10 +209,10 @@ TEST(FailedFlush, IsReportedNamingTheDeviceWithExit254) {
     ScratchDir scratch("failed-flush");
     const fs::path mnt = scratch.path() / "small";
     fs::create_directories(mnt);
-    ASSERT_EQ(tools::run_command({"mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt.string()},
-                                 std::chrono::seconds(10))
-                  .status,
-              0);
+    ASSERT_EQ(
+        tools::run_command({"mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt.string()}, std::chrono::seconds(10))
+            .status,
+        0);
     const fs::path backing = mnt / "backing.img";
     write_file(backing, {});
     fs::resize_file(backing, 2 << 20);  // sparse: 2 MiB that a 256 KiB tmpfs cannot hold

@@ -119,8 +119,8 @@ TEST(LargeImages, AFilePaddedTo1GiBStartsAtOnceInLittleMemory) {
     write_file(image, halting_image(0));
     fs::resize_file(image, 1ull << 30);
     const auto start = std::chrono::steady_clock::now();
-    const Outcome o = run_program({"prlimit", "--as=" + std::to_string(512ull << 20), skiff_binary(), "--mem=32",
-                                   image.string()});
+    const Outcome o =
+        run_program({"prlimit", "--as=" + std::to_string(512ull << 20), skiff_binary(), "--mem=32", image.string()});
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
     EXPECT_EQ(o.status, 42) << o.err;
     EXPECT_LT(o.max_rss_kib, 32 * 1024);

@@ -90,8 +90,10 @@ TEST(ElfImage, AFileIsReadOnlyWhereItsHeadersNotesAndSegmentsAre) {
     ElfBuilder b = text_only();
     b.notes({test::abi_note()});
     const Bytes bytes = b.build();
-    const std::filesystem::path file = std::filesystem::temp_directory_path() / ("skiff-padded-" + std::to_string(getpid()) + ".elf");
-    std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    const std::filesystem::path file =
+        std::filesystem::temp_directory_path() / ("skiff-padded-" + std::to_string(getpid()) + ".elf");
+    std::ofstream(file, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
     std::filesystem::resize_file(file, 1ull << 30);
     const auto start = std::chrono::steady_clock::now();
     const ElfImage image = ElfImage::open(file);

@@ -1,5 +1,7 @@
 #include "child_process.h"
 
+#include "cleanup.h"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -232,6 +234,7 @@ void wait_for_any(const std::vector<Child*>& children, Clock::time_point until) 
     long timeout = std::clamp<long>(long(left), 0, without_pidfd ? 20 : 200);
     ::poll(entries.data(), entries.size(), int(timeout));
     for (Child* child : children) child->service();
+    throw_if_stopped();  // the callers' destructors kill the children and remove what they made
 }
 
 std::vector<std::string> Completed::err_lines() const {

@@ -15,6 +15,10 @@ ScratchDir::ScratchDir(const std::string& tag) {
     if (!::mkdtemp(pattern.data()))
         throw std::runtime_error(pattern + ": cannot create a temporary directory: " + std::strerror(errno));
     path_ = pattern;
+    on_crash_ = std::make_unique<EmergencyCleanup>([path = path_] {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    });
 }
 
 ScratchDir::~ScratchDir() {

@@ -1,9 +1,13 @@
 // A private temporary directory, removed with its contents: the one scratch directory of skiff's
-// tools and tests.
+// tools and tests. Also removed when the process crashes (see cleanup.h) or is stopped by a signal
+// its tool turns into an exception.
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
+
+#include "cleanup.h"
 
 namespace skiff::tools {
 
@@ -18,6 +22,7 @@ class ScratchDir {
 
   private:
     std::filesystem::path path_;
+    std::unique_ptr<EmergencyCleanup> on_crash_;
 };
 
 }  // namespace skiff::tools

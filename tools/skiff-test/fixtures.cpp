@@ -83,6 +83,23 @@ UniqueFd open_tun() {
     return fd;
 }
 
+// Takes the persistent tap `name` away; system calls only, so it also works from a crash handler.
+void delete_tap(const std::string& name) {
+    UniqueFd tun(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+    ifreq request = request_for(name);
+    request.ifr_flags = IFF_TAP | IFF_NO_PI;
+    if (tun.valid() && ::ioctl(tun.get(), TUNSETIFF, &request) == 0) ::ioctl(tun.get(), TUNSETPERSIST, 0);
+}
+
+void delete_bridge(const std::string& name) {
+    UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    ifreq request = request_for(name);
+    ::ioctl(sock.get(), SIOCGIFFLAGS, &request);
+    request.ifr_flags = short(request.ifr_flags & ~IFF_UP);
+    ::ioctl(sock.get(), SIOCSIFFLAGS, &request);
+    ::ioctl(sock.get(), SIOCBRDELBR, name.c_str());
+}
+
 }  // namespace
 
 fs::path create_disk_file(const fs::path& dir, const DiskSpec& disk) {
@@ -103,6 +120,7 @@ TapDevice::TapDevice(const NicSpec& nic) {
     if (::ioctl(tun.get(), TUNSETPERSIST, 1) != 0)
         throw std::runtime_error(std::string(request.ifr_name) + ": TUNSETPERSIST: " + errno_text());
     name_ = request.ifr_name;
+    on_crash_ = std::make_unique<tools::EmergencyCleanup>([name = name_] { delete_tap(name); });
     try {
         if (nic.mtu) set_mtu(name_, *nic.mtu);
         if (nic.host_ip) set_ipv4(name_, *nic.host_ip);
@@ -119,14 +137,8 @@ TapDevice::~TapDevice() {
 
 void TapDevice::remove() {
     if (name_.empty()) return;
-    try {
-        UniqueFd tun = open_tun();
-        ifreq request = request_for(name_);
-        request.ifr_flags = IFF_TAP | IFF_NO_PI;
-        if (::ioctl(tun.get(), TUNSETIFF, &request) == 0) ::ioctl(tun.get(), TUNSETPERSIST, 0);
-    } catch (const std::exception&) {
-        // Nothing sensible to do while cleaning up: the device may already be gone.
-    }
+    delete_tap(name_);  // the device may already be gone: nothing else to do then
+    on_crash_.reset();
     name_.clear();
 }
 
@@ -134,17 +146,12 @@ Bridge::Bridge() : name_("sktbr" + std::to_string(::getpid())) {
     UniqueFd sock = control_socket();
     if (::ioctl(sock.get(), SIOCBRADDBR, name_.c_str()) != 0)
         throw std::runtime_error(name_ + ": cannot create bridge: " + errno_text());
+    on_crash_ = std::make_unique<tools::EmergencyCleanup>([name = name_] { delete_bridge(name); });
     set_up(name_, true);
 }
 
 Bridge::~Bridge() {
-    UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    try {
-        set_up(name_, false);
-    } catch (const std::exception&) {
-        // Deleting works on a bridge that is up too, only less politely.
-    }
-    ::ioctl(sock.get(), SIOCBRDELBR, name_.c_str());
+    delete_bridge(name_);
 }
 
 void Bridge::add(const TapDevice& tap) {

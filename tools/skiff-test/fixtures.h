@@ -2,9 +2,11 @@
 // removes itself when destroyed. Errors are std::runtime_error with one line naming the device.
 #pragma once
 
+#include "cleanup.h"
 #include "spec.h"
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@ class TapDevice {
   private:
     void remove();
     std::string name_;
+    std::unique_ptr<tools::EmergencyCleanup> on_crash_;
 };
 
 // A bridge (sktbr<pid>) that the test's taps are enslaved to; deleted on destruction.
@@ -39,6 +42,7 @@ class Bridge {
 
   private:
     std::string name_;
+    std::unique_ptr<tools::EmergencyCleanup> on_crash_;
 };
 
 // Whether this host can provide what "requires" names; the string says why not (empty: it can).

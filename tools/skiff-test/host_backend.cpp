@@ -53,7 +53,8 @@ Fixtures set_up_fixtures(const TestSpec& test) {
     return fixtures;
 }
 
-RunOutcome run_guest(const TestSpec& test, const std::vector<std::string>& argv, const std::vector<std::string>& host_env) {
+RunOutcome run_guest(const TestSpec& test, const std::vector<std::string>& argv,
+                     const std::vector<std::string>& host_env) {
     RunOutcome outcome;
     const auto start = Clock::now();
     const auto deadline =
@@ -113,6 +114,8 @@ TestResult run_on_host(const TestSpec& test, const HostSettings& settings) {
         argv.push_back(image.string());
         argv.insert(argv.end(), test.guest_args.begin(), test.guest_args.end());
         return evaluate(test, run_guest(test, argv, fixtures.host_env));
+    } catch (const tools::Interrupted&) {
+        throw;
     } catch (const std::exception& e) {
         return failed(test.name, std::string("set-up failed: ") + e.what());
     }

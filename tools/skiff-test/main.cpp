@@ -128,7 +128,10 @@ int run(const Options& options) {
     bool no_backend = choice.backend == Backend::none;
     std::string skip_reason = "no KVM backend (" + choice.reason + ")";
     if (choice.backend == Backend::host) {
-        for (const auto& test : suite.tests) report(run_on_host(test, HostSettings{*skiff, image_dir}));
+        for (const auto& test : suite.tests) {
+            throw_if_stopped();
+            report(run_on_host(test, HostSettings{*skiff, image_dir}));
+        }
     } else if (choice.backend == Backend::emulated) {
         EmulatedRun run =
             run_emulated(suite, EmulatedSettings{*skiff, image_dir, options.verbose}, choice.emulated, report);
@@ -192,8 +195,9 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", options.verbose, "show every guest's output");
     app.add_flag("--fail-on-skip", options.fail_on_skip,
                  "a skipped test fails the run (exit 1), unless --allowed-skips names it");
-    app.add_option("--allowed-skips", options.allowed_skips,
-                   "the skips --fail-on-skip accepts: lines 'skiff-test:host|emulated NAME REASON' (tests/allowed-skips.txt)");
+    app.add_option(
+        "--allowed-skips", options.allowed_skips,
+        "the skips --fail-on-skip accepts: lines 'skiff-test:host|emulated NAME REASON' (tests/allowed-skips.txt)");
     app.add_flag("--emit-markers", options.emit_markers, "")->group("");  // used inside the emulated host
     app.add_option("file", options.file, "the expectations file (JSON)")->required();
     try {
@@ -204,8 +208,14 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "skiff-test: %s\n", e.what());
         return exit_usage;
     }
+    // SIGINT, SIGTERM and SIGHUP unwind the run: every child (and its process group), tap, bridge,
+    // emulated host and scratch directory goes with it.
+    install_stop_handlers();
     try {
         return run(options);
+    } catch (const Interrupted& e) {
+        std::fprintf(stderr, "skiff-test: %s; its guests, taps and scratch files are gone\n", e.what());
+        return 128 + e.signal();
     } catch (const SpecError& e) {
         std::fprintf(stderr, "skiff-test: %s\n", e.what());
         return exit_usage;

@@ -52,8 +52,8 @@ cat > suite.json <<'EOS'
      "disks": [{"name": "storage", "size": 65536, "sector_size": 4096}],
      "output": ["disk --block:storage 65536 bytes", "option --block-sector-size:storage=4096"]},
     {"name": "taps", "image": "fixtures.sh", "exit_code": 0, "requires": ["net"],
-     "nics": [{"name": "service0", "host_ip": "10.77.0.1/24", "mtu": 1400}],
-     "host_command": "ping -c 1 -W 2 10.77.0.1",
+     "nics": [{"name": "service0", "host_ip": "10.66.0.1/24", "mtu": 1400}],
+     "host_command": "ping -c 1 -W 2 10.66.0.1",
      "output": ["tap --net:service0 skt[0-9]+t[0-9]+ mtu 1400"]},
     {"name": "bridged", "image": "fixtures.sh", "exit_code": 0, "requires": ["net", "bridge"], "bridge_nics": true,
      "nics": [{"name": "a"}, {"name": "b"}], "output": ["tap --net:a skt[0-9]+t[0-9]+ mtu 1500 master sktbr", "tap --net:b"]},
@@ -124,6 +124,32 @@ check "--fail-on-skip: says which test and why" has strict '^skiff-test: hello w
 printf '# reviewed\nskiff-test:host disks some reason\nctest hello not for skiff-test\n' > allowed.txt
 run allowed --kvm="$mode" --skiff ./stub-skiff --filter '^(disks|hello)$' --fail-on-skip --allowed-skips allowed.txt suite.json
 check "--allowed-skips: nothing skipped, nothing refused" rc_is allowed 0
+
+# Stopped mid-run by SIGTERM (a cancelled CI job), skiff-test leaves nothing behind: its children
+# and their groups, its taps, the emulated host and every scratch file are gone, and it exits 143.
+mkdir sigtmp
+nic=''
+[ "$(id -u)" = 0 ] && nic=', "nics": [{"name": "n"}]'
+cat > interrupt.json <<EOS
+{"version": 1, "tests": [{"name": "waits", "image": "hang.sh", "exit_code": 0, "timeout_s": 120,
+  "disks": [{"name": "d", "size": 4096}]$nic}]}
+EOS
+TMPDIR=$PWD/sigtmp "$runner" --kvm="$mode" --skiff ./stub-skiff -v interrupt.json > interrupt.out 2>&1 &
+runner_pid=$!
+for _ in $(seq 600); do  # until the guest runs: the stray sleep here, or the emulated host is up
+  if [ "$mode" = host ]; then pgrep -f "^$stray\$" >/dev/null && break; else grep -q "emulated host ready" interrupt.out && break; fi
+  sleep 0.2
+done
+sleep 0.5
+kill -TERM "$runner_pid"
+wait "$runner_pid"; echo $? > interrupt.rc
+cat interrupt.out
+check "SIGTERM: exit 143" rc_is interrupt 143
+check "SIGTERM: one line says so" has interrupt '^skiff-test: interrupted by SIGTERM; its guests, taps and scratch files are gone$'
+check "SIGTERM: no guest process left" bash -c '! pgrep -f "^$0\$" >/dev/null' "$stray"
+check "SIGTERM: no emulated host left" bash -c '! pgrep -f "^qemu-system.*$0" >/dev/null' "$PWD/sigtmp"
+check "SIGTERM: no scratch file left" bash -c '[ -z "$(ls -A "$0")" ]' "$PWD/sigtmp"
+check "SIGTERM: no tap left" bash -c '! ls /sys/class/net | grep -q "^skt$0t"' "$runner_pid"
 
 echo "$failures failed checks"
 [ "$failures" = 0 ]
