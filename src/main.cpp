@@ -22,6 +22,7 @@
 #include "memory/loader.h"
 #include "modules/module_set.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/sigsys.h"
 #include "skiff/abi/boot.h"
 #include "vcpu/kvm_vcpu.h"
 #include "vcpu/run_control.h"
@@ -140,10 +141,11 @@ int run(int argc, char** argv) {
     SandboxPolicy policy;
     allow_core(policy.vcpu_thread(), vcpu, poll, control);
     modules.allow(policy);
-    if (options->sandbox)
-        policy.install();
-    else
+    if (!options->sandbox)
         policy.release_unfiltered();
+    else if (!policy.install())
+        note("the seccomp filter skiff was started under forbids adding its own: the guest runs under that filter "
+             "only");
     trace.mark("sandbox");
     const int status = run_then_stop(vcpu, memory, hypercalls, control, modules);
     trace.mark("guest-run");
@@ -154,6 +156,7 @@ int run(int argc, char** argv) {
 }  // namespace skiff
 
 int main(int argc, char** argv) {
+    skiff::install_sigsys_handler();  // first: under an orchestrator's filter a refused call is an error
     skiff::ensure_standard_fds();
     skiff::SetupTrace::instance();  // starts the clock of the first phase when tracing
     try {

@@ -20,7 +20,7 @@ set(tender_sources
   memory/guest_memory.cpp memory/layout.cpp memory/loader.cpp memory/boot_info.cpp
   hypercall/table.cpp hypercall/run_loop.cpp hypercall/console.cpp hypercall/clock.cpp hypercall/poll.cpp
   modules/registry.cpp modules/device_bindings.cpp modules/module_set.cpp
-  sandbox/sandbox.cpp
+  sandbox/sandbox.cpp sandbox/sigsys.cpp
   cli/options.cpp)
 set(module_defines)
 set(module_list "")
@@ -49,3 +49,21 @@ target_compile_options(skiff PRIVATE ${SKIFF_HOST_WARNINGS})
 # of a ~4.9 ms start-up on the benchmark machine, tests/bench/RESULTS.md).
 target_link_options(skiff PRIVATE -static-libstdc++ -static-libgcc)
 install(TARGETS skiff RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# The drop-in for Solo5's tender: orchestrators look up `solo5-hvt.2` (Albatross) or `solo5-hvt`
+# (urunc, Albatross) on PATH. Always installed in libexec/skiff/solo5-hvt/ (add that to their PATH);
+# with SKIFF_INSTALL_AS_SOLO5_HVT=ON also in bin/, next to skiff. See docs/orchestration.md.
+option(SKIFF_INSTALL_AS_SOLO5_HVT "Also install solo5-hvt and solo5-hvt.2 (links to skiff) in bin/" OFF)
+set(dropin_dirs ${CMAKE_INSTALL_LIBEXECDIR}/skiff/solo5-hvt)
+if(SKIFF_INSTALL_AS_SOLO5_HVT)
+  list(APPEND dropin_dirs ${CMAKE_INSTALL_BINDIR})
+endif()
+foreach(dir ${dropin_dirs})
+  file(RELATIVE_PATH to_skiff /prefix/${dir} /prefix/${CMAKE_INSTALL_BINDIR}/skiff)
+  install(CODE "
+    set(dir \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${dir}\")
+    file(MAKE_DIRECTORY \"\${dir}\")
+    foreach(name solo5-hvt solo5-hvt.2)
+      execute_process(COMMAND \${CMAKE_COMMAND} -E create_symlink ${to_skiff} \"\${dir}/\${name}\")
+    endforeach()")
+endforeach()

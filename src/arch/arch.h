@@ -61,6 +61,9 @@ extern const KickAddress kRingKick;
 // "rip=0x... rsp=0x... ..." for a fault line.
 std::string describe_registers(VcpuFd& vcpu);
 
+// In a SIGSYS handler: makes the trapped system call return `value` (a -errno) to its caller.
+void set_syscall_result(void* ucontext, long value);
+
 // What the vCPU thread does with its vCPU under the sandbox: run it, read what a fault line shows.
 void allow_vcpu(ThreadPolicy& rules, const VcpuFd& vcpu);
 

@@ -2,8 +2,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "common/error.h"
 #include "skiff/abi/note.h"
@@ -33,33 +35,63 @@ std::string footer(const ModuleList& modules) {
 // CLI11 does not know the image and guest arguments are positional (they are left unparsed on purpose).
 class UsageFormatter : public CLI::Formatter {
   public:
+    explicit UsageFormatter(std::string program) : program_(std::move(program)) {}
     std::string make_usage(const CLI::App*, std::string) const override {
-        return "Usage: skiff [OPTIONS] UNIKERNEL [--] [GUEST ARGS...]\n";
+        return "Usage: " + program_ + " [OPTIONS] UNIKERNEL [--] [GUEST ARGS...]\n";
     }
+
+  private:
+    std::string program_;
 };
 
-// Splits --FLAG:NAME=VALUE into --FLAG NAME=VALUE for every device flag, up to the unikernel operand.
-std::vector<std::string> normalize(int argc, const char* const* argv, const std::map<std::string, bool>& flags) {
-    std::vector<std::string> args;
-    bool options_done = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (options_done || a == "--" || a.empty() || a[0] != '-') {
-            options_done = true;
-            args.push_back(a);
-            continue;
+// The name skiff was started as: "solo5-hvt" (or "solo5-hvt.2") when installed as the drop-in for
+// Solo5's tender, where orchestrators look for it (docs/orchestration.md); else "skiff".
+std::string program_name(const char* argv0) {
+    const std::string name = std::filesystem::path(argv0 ? argv0 : "skiff").filename().string();
+    return name.starts_with("solo5-hvt") ? name : "skiff";
+}
+
+// skiff's own line, then the one Solo5's tenders print and orchestrators (Albatross) look for.
+std::string version_text(const std::string& program) {
+    std::string text = std::string("skiff ") + SKIFF_VERSION + " (guest ABI: Solo5 hvt version " +
+                       std::to_string(SKIFF_ABI_VERSION) + ")";
+    if (program != "skiff") text += ", installed as " + program;
+    return text + "\nABI version " + std::to_string(SKIFF_ABI_VERSION);
+}
+
+// The command line in two: the options (for CLI11, with --FLAG:NAME=VALUE split into --FLAG
+// NAME=VALUE for every device flag), and the operands from the unikernel on, verbatim: CLI11 would
+// drop empty guest arguments, which Solo5 keeps.
+struct SplitArguments {
+    std::vector<std::string> options;
+    std::vector<std::string> operands;
+};
+
+SplitArguments split_arguments(int argc, const char* const* argv, const std::map<std::string, bool>& device_flags,
+                               const std::set<std::string>& takes_value) {
+    SplitArguments split;
+    int i = 1;
+    for (; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--") {
+            ++i;
+            break;
         }
+        if (a.empty() || a[0] != '-') break;
         const size_t colon = a.find(':');
         if (a.starts_with("--") && colon != std::string::npos && a.find('=') > colon) {
             const std::string flag = a.substr(2, colon - 2);
-            if (!flags.contains(flag)) throw UsageError("unknown option " + a.substr(0, a.find('=')) + " (see --help)");
-            args.push_back("--" + flag);
-            args.push_back(a.substr(colon + 1));
+            if (!device_flags.contains(flag))
+                throw UsageError("unknown option " + a.substr(0, a.find('=')) + " (see --help)");
+            split.options.push_back("--" + flag);
+            split.options.push_back(a.substr(colon + 1));
             continue;
         }
-        args.push_back(a);
+        split.options.push_back(a);
+        if (takes_value.contains(a) && i + 1 < argc) split.options.push_back(argv[++i]);  // --mem 32
     }
-    return args;
+    for (; i < argc; ++i) split.operands.push_back(argv[i]);
+    return split;
 }
 
 ModuleOption split_binding(const std::string& flag, const std::string& text) {
@@ -73,11 +105,11 @@ ModuleOption split_binding(const std::string& flag, const std::string& text) {
 
 std::optional<Options> parse_command_line(int argc, const char* const* argv, const ModuleList& modules) {
     Options options;
-    CLI::App app{"skiff: runs a unikernel on KVM, serving exactly the devices its manifest declares.", "skiff"};
-    app.formatter(std::make_shared<UsageFormatter>());
+    const std::string program = program_name(argc > 0 ? argv[0] : nullptr);
+    CLI::App app{"skiff: runs a unikernel on KVM, serving exactly the devices its manifest declares.", program};
+    app.formatter(std::make_shared<UsageFormatter>(program));
     app.footer(footer(modules));
-    app.set_version_flag("--version", std::string("skiff ") + SKIFF_VERSION + " (guest ABI: Solo5 hvt version " +
-                                          std::to_string(SKIFF_ABI_VERSION) + ")");
+    app.set_version_flag("--version", version_text(program));
     app.add_option("--mem", options.mem_mib, "Guest memory in MiB, rounded down to 2 MiB (default 512, at most 4096)")
         ->check(CLI::Range(1, 4096));
     app.add_flag("--dump-manifest", options.dump_manifest, "Print the devices the unikernel declares and exit");
@@ -85,11 +117,13 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
         "--no-sandbox", [&options] { options.sandbox = false; },
         "Debugging only: run the guest without the seccomp sandbox");
 
-    std::map<std::string, bool> flags;  // the device flags, which normalize() splits
+    std::map<std::string, bool> flags;  // the device flags, which split_arguments() splits
+    std::set<std::string> takes_value{"--mem"};
     std::map<std::string, std::vector<std::string>> values;
     for (const auto& m : modules)
         for (const OptionSpec& o : m->options()) {
             const std::string group = std::string(m->name()) + " module";
+            if (o.per_device || !o.metavar.empty()) takes_value.insert("--" + o.flag);
             if (o.per_device) {
                 flags[o.flag] = true;
                 app.add_option("--" + o.flag, values[o.flag], o.help + " (--" + o.flag + ":NAME=" + o.metavar + ")")
@@ -118,10 +152,10 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
         }
     app.prefix_command();
 
-    std::vector<std::string> args = normalize(argc, argv, flags);
-    std::reverse(args.begin(), args.end());
+    SplitArguments split = split_arguments(argc, argv, flags, takes_value);
+    std::reverse(split.options.begin(), split.options.end());
     try {
-        app.parse(args);
+        app.parse(split.options);
     } catch (const CLI::CallForHelp&) {
         std::cout << app.help();
         return std::nullopt;
@@ -132,10 +166,10 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
         throw UsageError(std::string(e.what()) + " (see --help)");
     }
 
-    std::vector<std::string> rest = app.remaining();
-    if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+    if (const std::vector<std::string> unknown = app.remaining(); !unknown.empty())
+        throw UsageError("unknown option " + unknown.front() + " (see --help)");
+    const std::vector<std::string>& rest = split.operands;
     if (rest.empty()) throw UsageError("missing UNIKERNEL operand (see --help)");
-    if (rest.front().starts_with("-")) throw UsageError("unknown option " + rest.front() + " (see --help)");
     options.unikernel = rest.front();
     options.guest_args.assign(rest.begin() + 1, rest.end());
     if (!options.guest_args.empty() && options.guest_args.front() == "--")
@@ -148,10 +182,12 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
 }
 
 std::string guest_command_line(const Options& options) {
+    // One space between every two arguments, empty ones too, as Solo5 joins them: the older urunc
+    // passes `KERNEL "" "" WORDS`, and the guest sees "  WORDS".
     std::string line;
-    for (const std::string& a : options.guest_args) {
-        if (!line.empty()) line += ' ';
-        line += a;
+    for (size_t i = 0; i < options.guest_args.size(); ++i) {
+        if (i > 0) line += ' ';
+        line += options.guest_args[i];
     }
     return line;
 }

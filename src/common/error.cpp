@@ -16,6 +16,13 @@ std::string errno_message(std::string_view what, int err) {
     return in_context(what, std::strerror(err));
 }
 
+void note(std::string_view line) {
+    std::string text = "skiff: note: ";
+    text += line;
+    text += '\n';
+    std::fputs(text.c_str(), stderr);
+}
+
 std::string hex(uint64_t value) {
     char buf[24];
     std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));

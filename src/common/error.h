@@ -64,6 +64,10 @@ E with_context(std::string_view what, const E& error) {
     return E(in_context(what, error.what()));
 }
 
+// One line on stderr, "skiff: note: <line>": something the operator should know that does not end
+// the run (a feature skiff has to do without, say).
+void note(std::string_view line);
+
 // "0x1f" — how messages spell addresses, ports and raw values.
 std::string hex(uint64_t value);
 

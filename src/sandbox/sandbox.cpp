@@ -11,24 +11,10 @@
 #include <thread>
 
 #include "common/error.h"
+#include "sandbox/sigsys.h"
 
 namespace skiff {
 namespace {
-
-// SIGSYS from a filter: say which call was refused, then exit. Async-signal-safe calls only.
-void on_violation(int, siginfo_t* info, void*) {
-    char msg[96] = "skiff: sandbox violation: system call ";
-    size_t len = 38;
-    int nr = info->si_syscall;
-    char digits[12];
-    int d = 0;
-    do digits[d++] = char('0' + nr % 10);
-    while ((nr /= 10) > 0 && d < 11);
-    while (d > 0) msg[len++] = digits[--d];
-    msg[len++] = '\n';
-    (void)!::write(STDERR_FILENO, msg, len);
-    _exit(kExitHostError);
-}
 
 void add(void* ctx, const ThreadPolicy::Rule& rule) {
     if (seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, rule.syscall, unsigned(rule.args.size()), rule.args.data()) != 0)
@@ -73,15 +59,18 @@ void ThreadPolicy::allow_ioctl(int fd, unsigned long request, const char* why) {
 SeccompFilter::SeccompFilter(const ThreadPolicy& policy) : ctx_(seccomp_init(SCMP_ACT_TRAP)) {
     if (!ctx_) throw SetupError("sandbox: seccomp_init failed");
     const ThreadPolicy runtime = runtime_rules();
-    for (const ThreadPolicy::Rule& rule : runtime.rules()) add(ctx_.get(), rule);
-    for (const ThreadPolicy::Rule& rule : policy.rules()) add(ctx_.get(), rule);
-    if (seccomp_attr_set(ctx_.get(), SCMP_FLTATR_CTL_NNP, 1) != 0 ||
-        seccomp_attr_set(ctx_.get(), SCMP_FLTATR_CTL_TSYNC, 0) != 0)
-        throw SetupError("sandbox: cannot configure the seccomp filter");
+    for (const ThreadPolicy* rules : {&runtime, &policy})
+        for (const ThreadPolicy::Rule& rule : rules->rules()) {
+            add(ctx_.get(), rule);
+            if (rule.syscall >= 0 && size_t(rule.syscall) < allowed_.size()) allowed_.set(size_t(rule.syscall));
+        }
+    // libseccomp's defaults are what skiff wants: no_new_privs set on load, no TSYNC (each thread
+    // loads its own filter).
 }
 
 int SeccompFilter::load() const {
     const int rc = seccomp_load(ctx_.get());
+    if (rc == 0) own_filter_loaded(&allowed_);
     return rc < 0 ? -rc : 0;
 }
 
@@ -92,20 +81,23 @@ ThreadPolicy& SandboxPolicy::io_thread(SandboxedThread& thread) {
     return io_.back().second;
 }
 
-void SandboxPolicy::install() {
-    struct sigaction sa {};
-    sa.sa_sigaction = on_violation;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGSYS, &sa, nullptr);
-
-    for (auto& [thread, rules] : io_) {
-        const SeccompFilter filter(rules);
-        if (const int err = thread->release(&filter))
-            throw SetupError(
-                errno_message("sandbox: cannot install the filter of the " + thread->name() + " thread", err));
-    }
+bool SandboxPolicy::install() {
+    install_sigsys_handler();  // main() did already; a test's child may not have
     const SeccompFilter own(vcpu_);
-    if (const int err = own.load()) throw SetupError(errno_message("sandbox: cannot install the seccomp filter", err));
+    std::vector<std::unique_ptr<SeccompFilter>> theirs;
+    for (auto& entry : io_) theirs.push_back(std::make_unique<SeccompFilter>(entry.second));
+    // The vCPU thread first: if a filter skiff was started under forbids adding one, nothing is
+    // half done, and the I/O threads start under that filter alone.
+    if (const int err = own.load()) {
+        if (!under_outer_filter()) throw SetupError(errno_message("sandbox: cannot install the seccomp filter", err));
+        release_unfiltered();
+        return false;
+    }
+    for (size_t i = 0; i < io_.size(); ++i)
+        if (const int err = io_[i].first->release(theirs[i].get()))
+            throw SetupError(
+                errno_message("sandbox: cannot install the filter of the " + io_[i].first->name() + " thread", err));
+    return true;
 }
 
 void SandboxPolicy::release_unfiltered() {

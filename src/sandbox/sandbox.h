@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/sigsys.h"
+
 namespace skiff {
 
 class SandboxedThread;
@@ -59,9 +61,10 @@ class SandboxPolicy {
     // An I/O thread a module started; install() hands it its filter.
     ThreadPolicy& io_thread(SandboxedThread& thread);
 
-    // Loads each I/O thread's filter (on that thread), then the calling thread's. SetupError if the
-    // kernel refuses.
-    void install();
+    // Loads the calling thread's filter, then each I/O thread's (on that thread). Returns false,
+    // with every thread started unfiltered by skiff, when a filter skiff was started under forbids
+    // adding one (the run goes on under that filter); SetupError if the kernel refuses otherwise.
+    bool install();
     // No filter at all (--no-sandbox): the I/O threads start unfiltered.
     void release_unfiltered();
 
@@ -82,6 +85,7 @@ class SeccompFilter {
         void operator()(void* ctx) const { seccomp_release(ctx); }
     };
     std::unique_ptr<void, Release> ctx_;
+    SyscallSet allowed_;  // for the SIGSYS handler: which refusals are this filter's
 };
 
 // A module's I/O thread. It starts with every asynchronous signal blocked (so signals reach the vCPU

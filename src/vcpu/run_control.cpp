@@ -40,7 +40,9 @@ RunControl::RunControl() : wake_(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | T
     // under the seccomp filters orchestrators apply (docs/orchestration.md), and arming it is one
     // system call, safe in a signal handler.
     if (!wake_.valid()) throw SetupError(errno_message("cannot create a timerfd", errno));
-    vcpu_tid_ = int(syscall(SYS_gettid));
+    // gettid may be refused by a filter skiff runs under; on the main thread the tid is the pid.
+    const long tid = syscall(SYS_gettid);
+    vcpu_tid_ = tid > 0 ? int(tid) : pid_;
     vcpu_thread_ = std::this_thread::get_id();
     current.store(this);
     for (int signal : kStopSignals) install(signal, on_signal);

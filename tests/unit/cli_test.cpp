@@ -41,6 +41,22 @@ TEST_F(CommandLine, EverythingAfterTheImageIsForTheGuest) {
     EXPECT_EQ(guest_command_line(o), "--mem=1 -x a b");
 }
 
+// urunc's older form passes `KERNEL "" "" WORDS`: empty arguments are kept and joined as Solo5
+// joins them, one space between every two.
+TEST_F(CommandLine, EmptyGuestArgumentsAreKept) {
+    Options o = parse({"--mem", "64", "hello.elf", "", "", "Hello", "skiff"});
+    EXPECT_EQ(o.mem_mib, 64u);
+    EXPECT_EQ(o.guest_args, (std::vector<std::string>{"", "", "Hello", "skiff"}));
+    EXPECT_EQ(guest_command_line(o), "  Hello skiff");
+}
+
+TEST_F(CommandLine, SpaceSeparatedOptionValuesAreNotTheImage) {
+    Options o = parse({"--net", "service=tap0", "--mem", "8", "hello.elf"});
+    EXPECT_EQ(o.unikernel, "hello.elf");
+    ASSERT_EQ(o.module_options.size(), 1u);
+    EXPECT_EQ(o.module_options[0].value, "tap0");
+}
+
 TEST_F(CommandLine, DoubleDashSeparatesImageAndGuestArguments) {
     EXPECT_EQ(parse({"--", "hello.elf", "x"}).guest_args, std::vector<std::string>{"x"});
     EXPECT_EQ(parse({"hello.elf", "--", "--solo5:quiet"}).guest_args, std::vector<std::string>{"--solo5:quiet"});

@@ -1,6 +1,7 @@
 // x86_64: 64-bit long mode from the first instruction, hypercalls as 32-bit OUTs to port 0x500 + nr
 // (docs/guest-abi.md §4, §5.1).
 #include <elf.h>
+#include <ucontext.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -143,6 +144,10 @@ std::string describe_registers(VcpuFd& vcpu) {
 }  // namespace skiff::arch
 
 namespace skiff::arch {
+
+void set_syscall_result(void* ucontext, long value) {
+    static_cast<ucontext_t*>(ucontext)->uc_mcontext.gregs[REG_RAX] = value;
+}
 
 void allow_vcpu(ThreadPolicy& rules, const VcpuFd& vcpu) {
     rules.allow_ioctl(vcpu.fd(), KVM_RUN, "run the guest");

@@ -51,29 +51,47 @@ struct NicConfig {
     Device device;
     std::string interface;
     std::optional<Mac> mac;  // none (or all zero): random
+    int fd;                  // --net:NAME=@FD: a tap the parent opened; -1 for a named interface
 };
+
+// "7" → 7; anything that is no small non-negative number → -1.
+int parse_fd(const std::string& text) {
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) return -1;
+    return std::stoi(text);
+}
 
 class NetModule final : public Module {
   public:
     const char* name() const override { return "net"; }
     std::optional<DeviceType> device_type() const override { return DeviceType::Net; }
     std::vector<OptionSpec> options() const override {
-        return {{"net", "TAP", "Connect net device NAME to the existing tap interface TAP"},
+        return {{"net", "TAP", "Connect net device NAME to the existing tap interface TAP, or to the tap fd N "
+                               "the parent passed (TAP = @N)"},
                 {"net-mac", "MAC", "MAC address of net device NAME (default: random, locally administered)"}};
     }
 
     bool configure(const ModuleRequest& request) override {
         for (const DeviceBinding& b : request.devices) {
-            NicConfig nic{b.device, *b.value("net"), std::nullopt};
-            if (nic.interface.empty() || nic.interface.size() >= IFNAMSIZ ||
-                nic.interface.find_first_of("/ %") != std::string::npos)
+            NicConfig nic{b.device, *b.value("net"), std::nullopt, -1};
+            if (nic.interface.starts_with("@")) {
+                nic.fd = parse_fd(nic.interface.substr(1));
+                if (nic.fd < 0)
+                    throw UsageError("--net:" + b.device.name + "=" + nic.interface +
+                                     ": not a file descriptor (want @N, N a number)");
+            } else if (nic.interface.empty() || nic.interface.size() >= IFNAMSIZ ||
+                       nic.interface.find_first_of("/ %") != std::string::npos) {
                 throw UsageError("--net:" + b.device.name + "=" + nic.interface + ": not a valid interface name");
+            }
             if (const std::string* mac = b.value("net-mac")) {
                 nic.mac = parse_mac(*mac);
                 if (!nic.mac)
                     throw UsageError("--net-mac:" + b.device.name + "=" + *mac +
                                      ": malformed MAC address (want HH:HH:HH:HH:HH:HH)");
             }
+            for (const NicConfig& other : nics_)
+                if (nic.fd >= 0 && other.fd == nic.fd)
+                    throw UsageError("--net:" + b.device.name + "=@" + std::to_string(nic.fd) + ": fd " +
+                                     std::to_string(nic.fd) + " is already net device '" + other.device.name + "'");
             nics_.push_back(std::move(nic));
         }
         return !nics_.empty();
@@ -86,7 +104,8 @@ class NetModule final : public Module {
     void open(OpenContext& ctx) override {
         ring_gpa_ = ctx.reservation;
         for (const NicConfig& nic : nics_) {
-            Tap& tap = taps_.add(nic.device.handle, open_tap(nic.device.name, nic.interface));
+            Tap& tap = taps_.add(nic.device.handle, nic.fd >= 0 ? adopt_tap_fd(nic.device.name, nic.fd)
+                                                                 : open_tap(nic.device.name, nic.interface));
             Mac mac = nic.mac.value_or(Mac{});
             if (mac == Mac{}) mac = random_mac();
             skiff_manifest_entry& e = ctx.entries[nic.device.handle];

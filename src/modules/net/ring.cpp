@@ -97,12 +97,18 @@ uint32_t process_ring(skiff_ring& ring, GuestMemory& mem, const Taps& taps) {
 std::unique_ptr<NetRing> NetRing::start(const Kvm& kvm, Vm& vm, GuestMemory& mem, std::span<uint8_t> area,
                                         const Taps& taps, RunControl& control) {
     if (!kvm.has(KVM_CAP_IOEVENTFD) || !kvm.has(KVM_CAP_IMMEDIATE_EXIT)) return nullptr;
+    auto without_ring = [](const std::string& why) {
+        note("no ring I/O for the net devices (" + why + "): frames use the NET_WRITE/NET_READ hypercalls");
+        return nullptr;
+    };
     UniqueFd kick(eventfd(0, EFD_CLOEXEC));
-    if (!kick.valid() || !vm.add_ioeventfd(arch::kRingKick.addr, arch::kRingKick.pio, kick.get())) return nullptr;
+    if (!kick.valid()) return without_ring(errno_message("cannot create its kick eventfd", errno));
+    if (!vm.add_ioeventfd(arch::kRingKick.addr, arch::kRingKick.pio, kick.get()))
+        return without_ring(errno_message("KVM_IOEVENTFD", errno));
     try {
         return std::make_unique<NetRing>(mem, area, taps, std::move(kick), control);
-    } catch (const std::system_error&) {
-        return nullptr;  // no thread: the hypercalls still work
+    } catch (const std::system_error& e) {
+        return without_ring(std::string("cannot start its thread: ") + e.code().message());
     }
 }
 

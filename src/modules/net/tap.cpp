@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,6 +43,47 @@ size_t Tap::read_frame(std::span<uint8_t> buffer) const {
     return size_t(n);
 }
 
+namespace {
+
+// The MTU of `interface`, and no aggregated frames larger than it (best effort: not every
+// interface lets GRO/GSO be turned off).
+uint16_t mtu_of(const std::string& what, const std::string& interface) {
+    UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    ifreq ifr = interface_request(interface);
+    if (!sock.valid() || ioctl(sock.get(), SIOCGIFMTU, &ifr) != 0)
+        throw UsageError(errno_message(what + ": cannot read the MTU of " + interface, errno));
+    const auto mtu = static_cast<uint16_t>(ifr.ifr_mtu);
+    for (uint32_t cmd : {ETHTOOL_SGRO, ETHTOOL_SGSO}) {
+        ethtool_value off{cmd, 0};
+        ifr = interface_request(interface);
+        ifr.ifr_data = reinterpret_cast<char*>(&off);
+        ioctl(sock.get(), SIOCETHTOOL, &ifr);
+    }
+    return mtu;
+}
+
+}  // namespace
+
+Tap adopt_tap_fd(const std::string& device, int fd) {
+    const std::string what = "net device '" + device + "': fd " + std::to_string(fd);
+    struct stat st;
+    if (fstat(fd, &st) != 0) throw UsageError(what + " is not open (--net:" + device + "=@" + std::to_string(fd) + ")");
+    ifreq ifr{};
+    if (ioctl(fd, TUNGETIFF, &ifr) != 0) throw UsageError(what + " is not a tap (it answers no TUNGETIFF)");
+    const std::string interface(ifr.ifr_name, strnlen(ifr.ifr_name, IFNAMSIZ));
+    if (!(ifr.ifr_flags & IFF_TAP)) throw UsageError(what + " is a tun (" + interface + "), not a tap");
+    if (!(ifr.ifr_flags & IFF_NO_PI) || (ifr.ifr_flags & IFF_VNET_HDR))
+        throw UsageError(what + " (" + interface +
+                         ") carries packet information or vnet headers: open it with IFF_TAP | IFF_NO_PI only");
+    int on = 1;
+    if (ioctl(fd, FIONBIO, &on) != 0) throw UsageError(errno_message(what + ": cannot make it non-blocking", errno));
+    Tap tap;
+    tap.fd.reset(fd);
+    tap.mtu = mtu_of("net device '" + device + "'", interface);
+    tap.label = "net device '" + device + "' (tap " + interface + ", fd " + std::to_string(fd) + ")";
+    return tap;
+}
+
 Tap open_tap(const std::string& device, const std::string& interface) {
     const std::string what = "net device '" + device + "'";
     if (if_nametoindex(interface.c_str()) == 0)
@@ -52,18 +94,9 @@ Tap open_tap(const std::string& device, const std::string& interface) {
     if (!sock.valid() || ioctl(sock.get(), SIOCGIFFLAGS, &ifr) != 0)
         throw UsageError(errno_message(what + ": cannot query " + interface, errno));
     if (!(ifr.ifr_flags & (IFF_UP | IFF_RUNNING))) throw UsageError(what + ": interface " + interface + " is down");
-    ifr = interface_request(interface);
-    if (ioctl(sock.get(), SIOCGIFMTU, &ifr) != 0)
-        throw UsageError(errno_message(what + ": cannot read the MTU of " + interface, errno));
     Tap tap;
-    tap.mtu = static_cast<uint16_t>(ifr.ifr_mtu);
+    tap.mtu = mtu_of(what, interface);
     tap.label = what + " (tap " + interface + ")";
-    for (uint32_t cmd : {ETHTOOL_SGRO, ETHTOOL_SGSO}) {  // best effort: not every interface supports it
-        ethtool_value off{cmd, 0};
-        ifr = interface_request(interface);
-        ifr.ifr_data = reinterpret_cast<char*>(&off);
-        ioctl(sock.get(), SIOCETHTOOL, &ifr);
-    }
 
     tap.fd.reset(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
     if (!tap.fd.valid()) throw UsageError(errno_message(what + ": cannot open /dev/net/tun", errno));

@@ -34,4 +34,8 @@ struct Tap {
 // off GRO/GSO so no frame exceeds it. UsageError saying what to do when it cannot.
 Tap open_tap(const std::string& device, const std::string& interface);
 
+// Takes over `fd`, a tap its parent opened and passed down (--net:NAME=@FD, as for solo5-hvt): it
+// must be a tap without packet information or vnet headers; made non-blocking, its MTU read.
+Tap adopt_tap_fd(const std::string& device, int fd);
+
 }  // namespace skiff
