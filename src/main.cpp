@@ -72,7 +72,8 @@ int run_then_stop(KvmVcpu& vcpu, GuestMemory& memory, const HypercallTable& hype
     int status = 0;
     std::exception_ptr ending;
     try {
-        status = run_guest(vcpu, memory, hypercalls, &control);
+        const std::vector<RunObserver*> observers = modules.observers();
+        status = run_guest(vcpu, memory, hypercalls, &control, observers);
     } catch (...) {
         ending = std::current_exception();
     }
@@ -144,8 +145,9 @@ int run(int argc, char** argv) {
     if (!options->sandbox)
         policy.release_unfiltered();
     else if (!policy.install())
-        note("the seccomp filter skiff was started under forbids adding its own: the guest runs under that filter "
-             "only");
+        note(
+            "the seccomp filter skiff was started under forbids adding its own: the guest runs under that filter "
+            "only");
     trace.mark("sandbox");
     const int status = run_then_stop(vcpu, memory, hypercalls, control, modules);
     trace.mark("guest-run");

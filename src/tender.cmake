@@ -1,13 +1,15 @@
 # skiff_tender: everything of the tender except main(), so unit tests can drive each layer.
 # Optional modules (SKIFF_MODULES) are one directory each under modules/; a module left out is not
 # compiled, and compiled_modules() (modules/registry.cpp) lists exactly the ones compiled in.
-set(SKIFF_KNOWN_MODULES net block)
+set(SKIFF_KNOWN_MODULES net block gdb dumpcore)
 set(module_sources_net modules/net/net.cpp modules/net/tap.cpp modules/net/ring.cpp)
 set(module_sources_block modules/block/block.cpp)
+set(module_sources_gdb modules/gdb/gdb.cpp modules/gdb/stub.cpp modules/gdb/protocol.cpp)
+set(module_sources_dumpcore modules/dumpcore/dumpcore.cpp modules/dumpcore/core_file.cpp)
 
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set(SKIFF_ARCH x86_64)
-  set(arch_sources arch/x86_64/arch.cpp arch/x86_64/page_tables.cpp)
+  set(arch_sources arch/x86_64/arch.cpp arch/x86_64/page_tables.cpp arch/x86_64/debug.cpp)
 else()
   message(FATAL_ERROR "skiff: no support for ${CMAKE_SYSTEM_PROCESSOR} (x86_64 only)")
 endif()

@@ -23,7 +23,7 @@ jobs=${SKIFF_JOBS:-2}
 # tests/fuzz is configured as a project of its own (see its CMakeLists.txt), so a half-finished
 # tender, guest or test directory elsewhere never blocks fuzzing the image readers.
 cmake -S "$repo/tests/fuzz" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-targets=(manifest elf_image)
+targets=(manifest elf_image gdb_packets)
 cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}"
 
 mkdir -p "$build/fuzz-artifacts"

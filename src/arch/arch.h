@@ -6,7 +6,9 @@
 #include <linux/kvm.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "elf/elf_image.h"
 #include "kvm/kvm.h"
@@ -66,5 +68,25 @@ void set_syscall_result(void* ucontext, long value);
 
 // What the vCPU thread does with its vCPU under the sandbox: run it, read what a fault line shows.
 void allow_vcpu(ThreadPolicy& rules, const VcpuFd& vcpu);
+
+// Debugging: the registers in the layout gdb's remote protocol uses for this architecture, and
+// back (false if `bytes` is not of that size); guest debugging with software and hardware breakpoints, and
+// one instruction at a time; the instruction a software breakpoint is; what the sandbox allows for it.
+std::vector<uint8_t> gdb_registers(const VcpuFd& vcpu);
+bool set_gdb_registers(VcpuFd& vcpu, std::span<const uint8_t> bytes);
+struct GuestDebug {
+    bool enabled = false;
+    bool single_step = false;
+    std::span<const uint64_t> hardware_breakpoints;  // at most kHardwareBreakpoints
+};
+void set_guest_debug(VcpuFd& vcpu, const GuestDebug& debug);
+std::span<const uint8_t> breakpoint_instruction();
+extern const size_t kHardwareBreakpoints;
+void allow_debugging(ThreadPolicy& rules, const VcpuFd& vcpu);
+
+// Core files: the notes of an ELF core (NT_PRSTATUS, NT_PRFPREG) for the vCPU's state, with the
+// registers a trap frame records (`trap_frame`, a GPA of `mem`, or 0) in place of the vCPU's.
+std::vector<uint8_t> core_notes(const VcpuFd& vcpu, const GuestMemory& mem, uint64_t trap_frame, int pid);
+void allow_core_dump(ThreadPolicy& rules, const VcpuFd& vcpu);
 
 }  // namespace skiff::arch

@@ -19,6 +19,7 @@ constexpr uint64_t kNanosPerSecond = 1'000'000'000;
 // epoll data of the two fds that are not devices; devices use their index in sources_.
 constexpr uint32_t kTimerTag = 1u << 30;
 constexpr uint32_t kWakeTag = kTimerTag + 1;
+constexpr uint32_t kInterruptTag = kTimerTag + 2;
 
 void watch(int epoll, int fd, uint32_t tag) {
     epoll_event ev{};
@@ -39,6 +40,21 @@ PollSet::PollSet(int wake_fd)
 void PollSet::add(uint32_t handle, int fd, std::string name) {
     watch(epoll_.get(), fd, uint32_t(sources_.size()));
     sources_.push_back(Source{handle, std::move(name)});
+}
+
+void PollSet::add_interrupt(int fd) {
+    watch(epoll_.get(), fd, kInterruptTag);
+}
+
+void PollSet::remove_interrupt(int fd) {
+    epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void PollSet::allow_remove_interrupt(ThreadPolicy& rules, int fd) const {
+    rules.allow(
+        SCMP_SYS(epoll_ctl),
+        {arg_equals(0, scmp_datum_t(epoll_.get())), arg_equals(1, EPOLL_CTL_DEL), arg_equals(2, scmp_datum_t(fd))},
+        "the debugger went away: its connection leaves POLL's wait set");
 }
 
 uint64_t PollSet::wait(uint64_t timeout_ns) {

@@ -23,6 +23,12 @@ class PollSet {
     // Adds a device whose input the guest can wait for; `name` names it in messages.
     void add(uint32_t handle, int fd, std::string name);
 
+    // Adds an fd whose input ends a wait early, with nothing ready (a debugger's Ctrl-C); removes it.
+    void add_interrupt(int fd);
+    void remove_interrupt(int fd);
+    // What the thread needs to remove one under the sandbox.
+    void allow_remove_interrupt(ThreadPolicy& rules, int fd) const;
+
     // Waits up to `timeout_ns` and returns the set of handles with input (bit i = handle i).
     // Throws HostError naming a device whose fd reports an error or hang-up (a deleted tap): its
     // input would never come, and the guest would spin.

@@ -27,14 +27,14 @@ void report_trap_frame(std::span<const uint8_t> cookie) {
 }
 
 // The HALT hypercall: the cookie, if any, must be a valid 512-byte area (docs/guest-abi.md §5.9).
-int halt_status(const GuestMemory& mem, uint64_t arg_gpa) {
+RunEnding halt_ending(const GuestMemory& mem, uint64_t arg_gpa) {
     const auto halt = mem.read<skiff_hc_halt>(arg_gpa);
     const int status = halt.exit_status & 0xFF;
     if (halt.cookie != 0) {
         auto cookie = mem.translate(halt.cookie, SKIFF_HALT_COOKIE_SIZE);
         if (status == 255) report_trap_frame(cookie);
     }
-    return status;
+    return RunEnding{status, halt.cookie, nullptr};
 }
 
 // Ends the run if a stop or an I/O thread's error is pending; a guest fault found by another thread
@@ -50,7 +50,11 @@ void check(const RunControl* control, Vcpu& vcpu) {
 
 }  // namespace
 
-int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, const RunControl* control) {
+namespace {
+
+int run_until_halt(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, const RunControl* control,
+                   std::span<RunObserver* const> observers, RunEnding& ending) {
+    for (RunObserver* o : observers) o->started();
     for (;;) {
         const VcpuExit exit = vcpu.run();
         check(control, vcpu);
@@ -61,7 +65,10 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, c
                     throw guest_fault(
                         vcpu, "invalid hypercall " + std::to_string(exit.nr) + " (not served by any enabled module)");
                 try {
-                    if (!handler) return halt_status(mem, exit.arg);
+                    if (!handler) {
+                        ending = halt_ending(mem, exit.arg);
+                        return *ending.status;
+                    }
                     (*handler)(exit.arg);
                 } catch (const GuestFault& fault) {
                     throw guest_fault(vcpu, std::string("hypercall ") + hypercall_name(exit.nr) + ": " + fault.what());
@@ -69,7 +76,9 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, c
                 check(control, vcpu);
                 break;
             }
-            case VcpuExit::Kind::Interrupted: break;  // not a stop: the control had nothing pending
+            case VcpuExit::Kind::Interrupted:  // not a stop: the control had nothing pending
+                for (RunObserver* o : observers) o->interrupted();
+                break;
             case VcpuExit::Kind::BadAccess:
                 // Some KVMs (kvm-pvm) report a write to memory the host maps read-only as MMIO.
                 if (exit.mmio && exit.detail < mem.mapped_size())
@@ -80,7 +89,12 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, c
                 throw guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
             case VcpuExit::Kind::Shutdown: throw guest_fault(vcpu, "triple fault (unhandled exception in the guest)");
             case VcpuExit::Kind::Halt: throw guest_fault(vcpu, "guest executed HLT with interrupts off");
-            case VcpuExit::Kind::Debug: throw guest_fault(vcpu, "debug exit without a debugger");
+            case VcpuExit::Kind::Debug: {
+                bool handled = false;
+                for (RunObserver* o : observers) handled = o->debug_exit() || handled;
+                if (!handled) throw guest_fault(vcpu, "debug exit without a debugger");
+                break;
+            }
             case VcpuExit::Kind::FailEntry: throw HostError("KVM: entry failure: hardware reason " + hex(exit.detail));
             case VcpuExit::Kind::InternalError:
                 // The host failed to run the guest, not the guest the ABI: 254, with what it likely means.
@@ -88,6 +102,33 @@ int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, c
                                 (exit.what.empty() ? "" : ": " + exit.what) + ": " + vcpu.describe_registers());
             case VcpuExit::Kind::Other: throw guest_fault(vcpu, "unhandled exit reason " + std::to_string(exit.detail));
         }
+    }
+}
+
+}  // namespace
+
+int run_guest(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& table, const RunControl* control,
+              std::span<RunObserver* const> observers) {
+    RunEnding ending;
+    try {
+        const int status = run_until_halt(vcpu, mem, table, control, observers, ending);
+        std::string done;
+        for (RunObserver* o : observers)
+            if (std::string what = o->ended(ending); !what.empty()) done += "; " + what;
+        if (!done.empty()) note("the guest halted with status " + std::to_string(status) + done);
+        return status;
+    } catch (const GuestFault& fault) {
+        // The observers' doing (a core file) joins the fault's own line.
+        std::string done;
+        ending.error = std::current_exception();
+        for (RunObserver* o : observers)
+            if (std::string what = o->ended(ending); !what.empty()) done += "; " + what;
+        if (done.empty()) throw;
+        throw GuestFault(fault.what() + done);
+    } catch (...) {
+        ending.error = std::current_exception();
+        for (RunObserver* o : observers) o->ended(ending);
+        throw;
     }
 }
 

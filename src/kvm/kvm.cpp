@@ -150,6 +150,16 @@ void VcpuFd::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
     if (ioctl(fd(), kSetCpuid2, buf.data()) != 0) setup_failed("KVM_SET_CPUID2");
 }
 
+kvm_fpu VcpuFd::get_fpu() const {
+    kvm_fpu fpu{};
+    if (ioctl(fd(), KVM_GET_FPU, &fpu) != 0) throw HostError(errno_message("KVM: KVM_GET_FPU", errno));
+    return fpu;
+}
+
+void VcpuFd::set_fpu(const kvm_fpu& fpu) {
+    if (ioctl(fd(), KVM_SET_FPU, &fpu) != 0) throw HostError(errno_message("KVM: KVM_SET_FPU", errno));
+}
+
 int VcpuFd::tsc_khz() const {
     const int khz = ioctl(fd(), KVM_GET_TSC_KHZ, 0);
     return khz > 0 ? khz : -errno;

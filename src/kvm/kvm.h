@@ -71,6 +71,8 @@ class VcpuFd {
     kvm_sregs get_sregs() const;
     void set_sregs(const kvm_sregs& sregs);
     void set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
+    kvm_fpu get_fpu() const;
+    void set_fpu(const kvm_fpu& fpu);
     // KVM_GET_TSC_KHZ: the guest TSC frequency, or -errno.
     int tsc_khz() const;
 #endif

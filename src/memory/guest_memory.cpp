@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <utility>
@@ -10,6 +11,8 @@
 
 namespace skiff {
 namespace {
+
+constexpr uint64_t kPage = 4096;
 
 [[noreturn]] void invalid_access(uint64_t gpa, uint64_t len, const char* why) {
     throw GuestFault("invalid guest access: gpa=" + hex(gpa) + ", len=" + std::to_string(len) + " (" + why + ")");
@@ -35,6 +38,7 @@ GuestMemory::GuestMemory(GuestMemory&& other) noexcept
       size_(std::exchange(other.size_, 0)),
       reserved_(std::exchange(other.reserved_, 0)),
       readonly_(std::move(other.readonly_)),
+      host_readonly_(std::move(other.host_readonly_)),
       noaccess_(std::move(other.noaccess_)) {}
 
 void GuestMemory::check_bounds(uint64_t gpa, uint64_t len) const {
@@ -76,8 +80,43 @@ bool GuestMemory::overlaps(const std::vector<Range>& ranges, uint64_t gpa, uint6
 void GuestMemory::protect_readonly(uint64_t start, uint64_t end, bool host_too) {
     translate(start, end - start);
     readonly_.push_back(Range{start, end});
-    if (host_too && mprotect(base_ + start, end - start, PROT_READ) != 0)
+    if (!host_too) return;
+    host_readonly_.push_back(Range{start, end});
+    if (mprotect(base_ + start, end - start, PROT_READ) != 0)
         throw SetupError(errno_message("cannot protect guest memory", errno));
+}
+
+bool GuestMemory::debug_write(uint64_t gpa, std::span<const uint8_t> bytes) {
+    uint64_t end = 0;
+    if (gpa > size_ || __builtin_add_overflow(gpa, bytes.size(), &end) || end > size_ ||
+        overlaps(noaccess_, gpa, bytes.size()))
+        return false;
+    if (bytes.empty()) return true;
+    const bool lifted = overlaps(host_readonly_, gpa, bytes.size());
+    const uint64_t first = gpa & ~(kPage - 1), last = (end + kPage - 1) & ~(kPage - 1);
+    if (lifted && mprotect(base_ + first, last - first, PROT_READ | PROT_WRITE) != 0) return false;
+    std::memcpy(base_ + gpa, bytes.data(), bytes.size());
+    if (lifted)
+        for (const Range& r : host_readonly_) {
+            const uint64_t from = std::max(r.start, first), to = std::min(r.end, last);
+            if (from < to && mprotect(base_ + from, to - from, PROT_READ) != 0)
+                throw HostError(errno_message("cannot protect guest memory again", errno));
+        }
+    return true;
+}
+
+std::vector<GuestMemory::Run> GuestMemory::touched_runs() const {
+    std::vector<Run> runs;
+    std::vector<unsigned char> resident(size_ / kPage);
+    if (mincore(base_, size_, resident.data()) != 0) return {{0, size_}};  // then all of it
+    for (uint64_t page = 0; page < resident.size(); ++page) {
+        if (!(resident[page] & 1) || overlaps(noaccess_, page * kPage, kPage)) continue;
+        if (!runs.empty() && runs.back().end == page * kPage)
+            runs.back().end += kPage;
+        else
+            runs.push_back(Run{page * kPage, (page + 1) * kPage});
+    }
+    return runs;
 }
 
 void GuestMemory::protect_none(uint64_t start, uint64_t end) {

@@ -68,6 +68,19 @@ class GuestMemory {
         std::memcpy(setup_span(gpa, sizeof(T)).data(), &value, sizeof(T));
     }
 
+    // A debugger's write (gdb's memory writes, its breakpoints): anywhere in guest memory the host can
+    // read, also where its own mapping is read-only (text), which is lifted for the copy. False
+    // outside guest memory or where the host has no access.
+    bool debug_write(uint64_t gpa, std::span<const uint8_t> bytes);
+
+    // The runs [start, end) of guest-visible memory the guest has touched (resident pages): what a
+    // core file holds.
+    struct Run {
+        uint64_t start;
+        uint64_t end;
+    };
+    std::vector<Run> touched_runs() const;
+
     // Marks [start, end) read-only for hypercall output; `host_too` also drops host write access,
     // which KVM mirrors into its second-level page tables (docs/guest-abi.md §1.3).
     void protect_readonly(uint64_t start, uint64_t end, bool host_too);
@@ -86,8 +99,9 @@ class GuestMemory {
     uint8_t* base_ = nullptr;
     uint64_t size_ = 0;
     uint64_t reserved_ = 0;
-    std::vector<Range> readonly_;  // the guest cannot write these (text, rodata, low memory)
-    std::vector<Range> noaccess_;  // the host cannot even read these
+    std::vector<Range> readonly_;       // the guest cannot write these (text, rodata, low memory)
+    std::vector<Range> host_readonly_;  // nor can the host: mapped read-only (text, rodata)
+    std::vector<Range> noaccess_;       // the host cannot even read these
 };
 
 }  // namespace skiff

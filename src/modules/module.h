@@ -11,6 +11,7 @@
 //              the fds the guest may wait for registered
 //   start      once the vCPU exists: threads, ioeventfds, features offered in boot info
 //   allow      the system calls each of its threads needs, with their fd and ioctl arguments
+//   observe    the run's start, debug exits, interruptions and ending (gdb, dumpcore)
 //   stop       on every way out: sync, join, close; a failure here is reported (exit 254)
 #pragma once
 
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "hypercall/poll.h"
+#include "hypercall/run_observer.h"
 #include "hypercall/table.h"
 #include "kvm/kvm.h"
 #include "manifest/manifest.h"
@@ -97,6 +99,8 @@ class Module {
     virtual void open(OpenContext& context) = 0;
     virtual void start(StartContext& context) { (void)context; }
     virtual void allow(SandboxPolicy& policy) const { (void)policy; }
+    // What watches the run (a debugger, core dumps), if anything.
+    virtual RunObserver* observer() { return nullptr; }
     virtual void stop() {}
 };
 

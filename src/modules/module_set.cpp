@@ -46,6 +46,13 @@ void ModuleSet::allow(SandboxPolicy& policy) const {
     for (const Module* m : enabled_) m->allow(policy);
 }
 
+std::vector<RunObserver*> ModuleSet::observers() {
+    std::vector<RunObserver*> all;
+    for (Module* m : enabled_)
+        if (RunObserver* o = m->observer()) all.push_back(o);
+    return all;
+}
+
 void ModuleSet::stop() {
     std::exception_ptr first;
     while (opened_ > 0) {

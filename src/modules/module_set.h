@@ -28,6 +28,8 @@ class ModuleSet {
     void open(OpenContext context, const MemoryLayout& layout);
     void start(StartContext& context);
     void allow(SandboxPolicy& policy) const;
+    // The enabled modules that watch the run.
+    std::vector<RunObserver*> observers();
     // stop: every opened module, in reverse order, even if one fails; then throws the first failure.
     void stop();
 

@@ -1,5 +1,6 @@
 #include "vcpu/run_control.h"
 
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@ namespace {
 constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
 // Only there to interrupt KVM_RUN on the vCPU thread: its handler does nothing.
 constexpr int kKickSignal = SIGUSR1;
+// Input from a debugger: its handler makes the next KVM_RUN return at once.
+constexpr int kInputSignal = SIGIO;
 
 std::atomic<RunControl*> current{nullptr};
 
@@ -58,6 +61,18 @@ RunControl::~RunControl() {
 void RunControl::attach(VcpuFd& vcpu) {
     immediate_exit_.store(&vcpu.run_area().immediate_exit);
     if (pending()) request_stop();
+}
+
+void RunControl::interrupt_on_input(int fd) {
+    install(kInputSignal, [](int) {
+        RunControl* self = current.load();
+        if (!self) return;
+        if (uint8_t* flag = self->immediate_exit_.load()) std::atomic_ref<uint8_t>(*flag).store(1);
+    });
+    const f_owner_ex owner{F_OWNER_TID, vcpu_tid_};
+    const int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETOWN_EX, &owner) != 0 || fcntl(fd, F_SETFL, flags | O_ASYNC | O_NONBLOCK) != 0)
+        throw SetupError(errno_message("cannot have the debugger's connection signal its input", errno));
 }
 
 void RunControl::on_signal(int signal) {

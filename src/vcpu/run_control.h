@@ -46,6 +46,11 @@ class RunControl {
     void check() const;
     bool pending() const { return pending_.load(std::memory_order_acquire); }
 
+    // A debugger's input on `fd` interrupts KVM_RUN (its Ctrl-C): the kernel signals the vCPU thread
+    // (SIGIO) when `fd` becomes readable, and the run loop's observers look (Interrupted exit). Makes
+    // `fd` non-blocking.
+    void interrupt_on_input(int fd);
+
     // Readable once a stop is pending: blocking waits on the vCPU thread (POLL) include it.
     int wake_fd() const { return wake_.get(); }
 

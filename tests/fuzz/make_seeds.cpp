@@ -71,6 +71,24 @@ void write_elf_seeds(const fs::path& dir) {
     write(dir / "write-exec", wx.build());
 }
 
+// A session as gdb begins it, and a few refusals.
+void write_gdb_seeds(const fs::path& dir) {
+    const auto packet = [](const std::string& payload) {
+        unsigned sum = 0;
+        for (char c : payload) sum += uint8_t(c);
+        char cs[3];
+        std::snprintf(cs, sizeof cs, "%02x", sum & 0xff);
+        return "$" + payload + "#" + cs;
+    };
+    std::string session = "+";
+    for (const char* p : {"qSupported:multiprocess+", "?", "g", "m100000,40", "Z0,100010,1", "Z0,100020,1",
+                          "Z1,100030,1", "Z0,100040,1", "Z0,100050,1", "M100004,2:cccc", "z0,100050,1", "s", "c"})
+        session += packet(p);
+    session += "\x03";
+    std::ofstream(dir / "session", std::ios::binary) << session;
+    std::ofstream(dir / "escaped", std::ios::binary) << packet("X100000,2:}\x03}\x04") << "$g#00";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,6 +100,8 @@ int main(int argc, char** argv) {
         const fs::path root = argv[1];
         fs::create_directories(root / "manifest");
         fs::create_directories(root / "elf_image");
+        fs::create_directories(root / "gdb_packets");
+        write_gdb_seeds(root / "gdb_packets");
         write_manifest_seeds(root / "manifest");
         write_elf_seeds(root / "elf_image");
     } catch (const std::exception& e) {

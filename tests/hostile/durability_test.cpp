@@ -46,7 +46,7 @@ std::vector<uint8_t> read_all(const fs::path& p) {
 
 // One way a run ends. Every one must leave the pattern on disk, synced, with one line saying why.
 struct StopPath {
-    enum class How { Runs, Signal, FileSizeLimit, StdoutClosed, StderrClosed };
+    enum class How { Runs, Signal, FileSizeLimit, StdoutClosed, StderrClosed, AllClosed };
     std::string name;
     std::string image;
     std::vector<std::string> guest_args;
@@ -78,6 +78,8 @@ std::vector<StopPath> stop_paths() {
         // console text or skiff's own line.
         {"stdout_closed", "durability_halt", {"tag=7"}, H::StdoutClosed, 0, 0, ""},
         {"stderr_closed", "durability_fault", {"tag=8"}, H::StderrClosed, 0, 253, ""},
+        // All three closed: the image would take fd 0 and the disk fd 1, where the console writes.
+        {"all_standard_fds_closed", "durability_halt", {"tag=9", "then=chatter"}, H::AllClosed, 0, 0, ""},
     };
 }
 
@@ -100,6 +102,7 @@ class Durability : public ::testing::TestWithParam<StopPath> {
         switch (GetParam().how) {
             case StopPath::How::StdoutClosed: shell = "exec \"$0\" \"$@\" >&-"; break;
             case StopPath::How::StderrClosed: shell = "exec \"$0\" \"$@\" 2>&-"; break;
+            case StopPath::How::AllClosed: shell = "exec \"$0\" \"$@\" <&- >&- 2>&-"; break;
             case StopPath::How::FileSizeLimit: shell = "ulimit -f 1024; exec \"$0\" \"$@\" >\"$CONSOLE\""; break;
             default: return a;
         }
@@ -143,7 +146,9 @@ class Durability : public ::testing::TestWithParam<StopPath> {
     void expect_ending(const Outcome& o) const {
         EXPECT_FALSE(o.timed_out);
         EXPECT_EQ(o.status, GetParam().status) << o.out << o.err;
-        if (GetParam().how != StopPath::How::StdoutClosed && GetParam().how != StopPath::How::FileSizeLimit) {
+        const auto how = GetParam().how;
+        if (how != StopPath::How::StdoutClosed && how != StopPath::How::AllClosed &&
+            how != StopPath::How::FileSizeLimit) {
             EXPECT_NE(o.out.find("wrote the durability pattern"), std::string::npos) << o.out;
         }
         if (GetParam().err_prefix.empty()) {

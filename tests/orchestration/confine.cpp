@@ -52,7 +52,8 @@ void apply_filter(const std::string& file) {
             continue;
         }
         const int nr = seccomp_syscall_resolve_name(word.c_str());
-        if (nr == __NR_SCMP_ERROR || seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) != 0) die("unknown system call " + word);
+        if (nr == __NR_SCMP_ERROR || seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) != 0)
+            die("unknown system call " + word);
     }
     if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0 || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0 ||
         seccomp_load(ctx) != 0)
@@ -69,10 +70,14 @@ int main(int argc, char** argv) {
     for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
         const std::string a = argv[i];
         if (i + 1 >= argc) die("missing value for " + a);
-        if (a == "--syscalls") syscalls = argv[++i];
-        else if (a == "--uid") uid = std::stoi(argv[++i]);
-        else if (a == "--tap") tap = argv[++i];
-        else die("unknown option " + a);
+        if (a == "--syscalls")
+            syscalls = argv[++i];
+        else if (a == "--uid")
+            uid = std::stoi(argv[++i]);
+        else if (a == "--tap")
+            tap = argv[++i];
+        else
+            die("unknown option " + a);
     }
     if (i + 1 >= argc) die("usage: confine [--syscalls FILE] [--uid N] [--tap NAME:FD] -- PROGRAM ARGS...");
     if (!tap.empty()) open_tap(tap);

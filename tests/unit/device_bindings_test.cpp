@@ -30,7 +30,11 @@ class DeviceBindings : public ::testing::Test {
 
 TEST_F(DeviceBindings, GroupsBindingsByModule) {
     auto groups = bind_options("hello.elf", manifest, all, modules);
-    ASSERT_EQ(groups.size(), 2u);
+    ASSERT_EQ(groups.size(), modules.size());     // one per compiled module, in order
+    for (size_t i = 2; i < groups.size(); ++i) {  // the debugging modules: no devices, no flags given
+        EXPECT_TRUE(groups[i].request.devices.empty()) << groups[i].module->name();
+        EXPECT_TRUE(groups[i].request.flags.empty()) << groups[i].module->name();
+    }
     EXPECT_STREQ(groups[0].module->name(), "net");
     ASSERT_EQ(groups[0].request.devices.size(), 2u);
     EXPECT_EQ(groups[0].request.devices[1].device.handle, 2u);

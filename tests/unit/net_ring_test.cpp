@@ -1,11 +1,15 @@
 // The host side of ring I/O (docs/guest-abi.md §6), driven without threads or KVM: the test plays the
 // guest on a real GuestMemory with a ring reservation, and a SOCK_DGRAM socketpair stands in for a
 // tap (one datagram = one frame).
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -15,8 +19,10 @@
 #include "common/unique_fd.h"
 #include "memory/layout.h"
 #include "modules/net/ring.h"
+#include "sandbox/sandbox.h"
 #include "skiff/abi/boot.h"
 #include "skiff/abi/hypercall.h"
+#include "vcpu/run_control.h"
 
 namespace skiff {
 namespace {
@@ -240,6 +246,35 @@ TEST(NetRingLayout, GuestMapsTheRingReadWriteNoExecuteButHypercallsCannotUseIt) 
     EXPECT_THROW(mem.translate(kVisible, 1), GuestFault);
     EXPECT_THROW(mem.translate(kVisible - 8, 16), GuestFault);
     EXPECT_NO_THROW(mem.translate(kVisible - 8, 8));
+}
+
+}  // namespace
+}  // namespace skiff
+
+namespace skiff {
+namespace {
+
+// Frames the guest queued right before HALT, without a kick, still go out: stop() makes one last
+// pass after the ring thread has gone to sleep.
+TEST_F(NetRingTest, StopSendsWhatWasQueuedWhileTheThreadSlept) {
+    RunControl control;
+    UniqueFd kick(eventfd(0, EFD_CLOEXEC));
+    ASSERT_TRUE(kick.valid());
+    NetRing ring(mem_, mem_.reservation(kVisible, SKIFF_RING_RESERVATION), taps_, std::move(kick), control);
+    SandboxPolicy policy;
+    ring.allow(policy);
+    policy.release_unfiltered();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::atomic_ref<uint32_t>(ring_.needs_kick).load() == 0) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the ring thread never went to sleep";
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    for (uint32_t i = 0; i < 3; ++i) {
+        put_frame(buffer(i), frame_of(i));
+        submit(SKIFF_RING_NET_WRITE, kNet, buffer(i), 64);
+    }
+    ring.stop();
+    for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(received(), frame_of(i));
 }
 
 }  // namespace

@@ -100,12 +100,13 @@ class BlockModule final : public Module {
             if (flush_forbidden(disk.fd.get())) {
                 disk.fd.reset(::open(config.path.c_str(), O_RDWR | O_CLOEXEC | O_DSYNC));
                 if (!disk.fd.valid())
-                    throw UsageError(errno_message(
-                        "block device '" + config.device.name + "': cannot open " + config.path, errno));
+                    throw UsageError(
+                        errno_message("block device '" + config.device.name + "': cannot open " + config.path, errno));
                 disk.write_through = true;
                 if (!noted_write_through_++)
-                    note("the seccomp filter skiff runs under forbids fdatasync: block devices are opened "
-                         "O_DSYNC, every write durable when it returns");
+                    note(
+                        "the seccomp filter skiff runs under forbids fdatasync: block devices are opened "
+                        "O_DSYNC, every write durable when it returns");
             }
             disk.capacity = capacity_of(disk.fd.get(), config.path);
             disk.block_size = config.block_size;

@@ -65,8 +65,9 @@ class NetModule final : public Module {
     const char* name() const override { return "net"; }
     std::optional<DeviceType> device_type() const override { return DeviceType::Net; }
     std::vector<OptionSpec> options() const override {
-        return {{"net", "TAP", "Connect net device NAME to the existing tap interface TAP, or to the tap fd N "
-                               "the parent passed (TAP = @N)"},
+        return {{"net", "TAP",
+                 "Connect net device NAME to the existing tap interface TAP, or to the tap fd N "
+                 "the parent passed (TAP = @N)"},
                 {"net-mac", "MAC", "MAC address of net device NAME (default: random, locally administered)"}};
     }
 
@@ -105,7 +106,7 @@ class NetModule final : public Module {
         ring_gpa_ = ctx.reservation;
         for (const NicConfig& nic : nics_) {
             Tap& tap = taps_.add(nic.device.handle, nic.fd >= 0 ? adopt_tap_fd(nic.device.name, nic.fd)
-                                                                 : open_tap(nic.device.name, nic.interface));
+                                                                : open_tap(nic.device.name, nic.interface));
             Mac mac = nic.mac.value_or(Mac{});
             if (mac == Mac{}) mac = random_mac();
             skiff_manifest_entry& e = ctx.entries[nic.device.handle];
