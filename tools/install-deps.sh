@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config clang clang-format clang-tidy libfuzzer-14-dev
   libelf-dev libcli11-dev libgtest-dev libgmock-dev nlohmann-json3-dev libseccomp-dev libbenchmark-dev
   qemu-system-x86 busybox-static cpio xz-utils iproute2 iputils-ping file
-  strace util-linux procps gdb
+  strace util-linux procps gdb help2man man-db
 )
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

@@ -94,11 +94,27 @@ SplitArguments split_arguments(int argc, const char* const* argv, const std::map
     return split;
 }
 
+// --mem's value: a whole number of MiB, 1 to 4096 (1 gives the smallest memory, 2 MiB).
+int parse_mem(const std::string& text) {
+    const bool digits = !text.empty() && text.size() <= 4 && text.find_first_not_of("0123456789") == std::string::npos;
+    const int mib = digits ? std::stoi(text) : 0;
+    if (mib < 1 || mib > 4096)
+        throw UsageError("--mem=" + text + ": guest memory is a whole number of MiB from 1 to 4096 (default 512)");
+    return mib;
+}
+
 ModuleOption split_binding(const std::string& flag, const std::string& text) {
     const size_t eq = text.find('=');
     if (eq == std::string::npos || eq == 0)
         throw UsageError("--" + flag + ":" + text + ": expected --" + flag + ":NAME=VALUE");
     return ModuleOption{flag, text.substr(0, eq), text.substr(eq + 1)};
+}
+
+// --FLAG:NAME for a device option without a value (a switch such as --block-readonly:NAME).
+ModuleOption device_switch(const std::string& flag, const std::string& text) {
+    if (text.empty() || text.find('=') != std::string::npos)
+        throw UsageError("--" + flag + ":" + text + ": expected --" + flag + ":NAME (it takes no value)");
+    return ModuleOption{flag, text, ""};
 }
 
 }  // namespace
@@ -110,8 +126,10 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
     app.formatter(std::make_shared<UsageFormatter>(program));
     app.footer(footer(modules));
     app.set_version_flag("--version", version_text(program));
-    app.add_option("--mem", options.mem_mib, "Guest memory in MiB, rounded down to 2 MiB (default 512, at most 4096)")
-        ->check(CLI::Range(1, 4096));
+    app.add_option_function<std::string>(
+           "--mem", [&options](const std::string& text) { options.mem_mib = parse_mem(text); },
+           "Guest memory in MiB, rounded down to a multiple of 2 MiB, at least 2 (default 512, at most 4096)")
+        ->type_name("MiB");
     app.add_flag("--dump-manifest", options.dump_manifest, "Print the devices the unikernel declares and exit");
     app.add_flag_callback(
         "--no-sandbox", [&options] { options.sandbox = false; },
@@ -126,8 +144,9 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
             if (o.per_device || !o.metavar.empty()) takes_value.insert("--" + o.flag);
             if (o.per_device) {
                 flags[o.flag] = true;
-                app.add_option("--" + o.flag, values[o.flag], o.help + " (--" + o.flag + ":NAME=" + o.metavar + ")")
-                    ->type_name("NAME=" + o.metavar)
+                const std::string form = o.metavar.empty() ? "NAME" : "NAME=" + o.metavar;
+                app.add_option("--" + o.flag, values[o.flag], o.help + " (--" + o.flag + ":" + form + ")")
+                    ->type_name(form)
                     ->allow_extra_args(false)
                     ->group(group);
             } else if (o.metavar.empty()) {
@@ -177,7 +196,9 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
 
     for (const auto& m : modules)
         for (const OptionSpec& o : m->options())
-            for (const std::string& v : values[o.flag]) options.module_options.push_back(split_binding(o.flag, v));
+            for (const std::string& v : values[o.flag])
+                options.module_options.push_back(o.metavar.empty() ? device_switch(o.flag, v)
+                                                                   : split_binding(o.flag, v));
     return options;
 }
 

@@ -1,12 +1,15 @@
 #include "kvm/kvm.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <utility>
 
 #include "common/error.h"
@@ -39,10 +42,29 @@ std::vector<uint8_t> cpuid_buffer(uint32_t n) {
 }
 #endif
 
+// What to do when /dev/kvm cannot be opened, for the error line.
+std::string kvm_access_hint(int error) {
+    if (error == ENOENT)
+        return " (no KVM on this host: enable virtualization, load kvm_intel or kvm_amd, or run the guest in a "
+               "VM that offers nested KVM)";
+    if (error != EACCES && error != EPERM) return "";
+    struct stat st;
+    const bool known = ::stat("/dev/kvm", &st) == 0;
+    const group* owner = known && st.st_gid != 0 && (st.st_mode & 060) == 060 ? getgrgid(st.st_gid) : nullptr;
+    if (owner)
+        return std::string(" (give this user access: usermod -aG ") + owner->gr_name +
+               " $USER, then log in again; or run as root)";
+    return " (give this user access: setfacl -m u:$USER:rw /dev/kvm, or a udev rule giving group kvm read-write; "
+           "or run as root)";
+}
+
 }  // namespace
 
 Kvm::Kvm() : fd_(::open("/dev/kvm", O_RDWR | O_CLOEXEC)) {
-    if (!fd_.valid()) setup_failed("cannot open /dev/kvm");
+    if (!fd_.valid()) {
+        const int error = errno;
+        throw SetupError(errno_message("KVM: cannot open /dev/kvm", error) + kvm_access_hint(error));
+    }
     if (ioctl(fd(), KVM_GET_API_VERSION, 0) != kKvmApiVersion) throw SetupError("KVM: unsupported API version");
     if (!has(KVM_CAP_USER_MEMORY)) throw SetupError("KVM: no user memory (KVM_CAP_USER_MEMORY)");
 }

@@ -18,14 +18,24 @@ bool has_flag(const Module& module, const std::string& flag) {
     return std::any_of(specs.begin(), specs.end(), [&](const OptionSpec& o) { return o.flag == flag; });
 }
 
-// "--net:extra: hello.elf declares no net device 'extra'", or that it is a device of another type.
+// "it declares net 'service', block 'disk'; --dump-manifest lists them", or that it declares none.
+std::string declared_devices(const Manifest& manifest) {
+    if (manifest.devices.empty()) return "it declares no devices";
+    std::string list;
+    for (const Device& d : manifest.devices)
+        list += (list.empty() ? "" : ", ") + std::string(device_kind(d.type)) + " '" + d.name + "'";
+    return "it declares " + list + "; --dump-manifest lists them";
+}
+
+// "--net:extra: hello.elf declares no net device 'extra' (it declares ...)", or that it is a device of another type.
 [[noreturn]] void undeclared(const std::string& option, const std::string& image, const Manifest& manifest,
                              const std::string& name, DeviceType wanted) {
     for (const DeviceTypeInfo& other : kDeviceTypes)
         if (other.type != wanted && manifest.find(name, other.type))
             throw UsageError(option + ": '" + name + "' is a " + other.kind + " device in " + image + ", not a " +
                              device_kind(wanted) + " device");
-    throw UsageError(option + ": " + image + " declares no " + device_kind(wanted) + " device '" + name + "'");
+    throw UsageError(option + ": " + image + " declares no " + device_kind(wanted) + " device '" + name + "' (" +
+                     declared_devices(manifest) + ")");
 }
 
 }  // namespace

@@ -39,11 +39,6 @@ bool kvm_usable() {
     return true;
 }
 
-std::vector<uint8_t> read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // One way a run ends. Every one must leave the pattern on disk, synced, with one line saying why.
 struct StopPath {
     enum class How { Runs, Signal, FileSizeLimit, StdoutClosed, StderrClosed, AllClosed };

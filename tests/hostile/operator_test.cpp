@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/fs.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 
 #include <fstream>
@@ -19,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* kUnusedTap = "skiffnotap0";
 
-enum class Image { Both, Block, Net, Big };
+enum class Image { Both, Block, Net, Big, TwoDisks };
 
 struct OperatorCase {
     std::string name;
@@ -39,6 +42,8 @@ Bytes image_bytes(Image which) {
         case Image::Both: return valid_image();
         case Image::Block: return ElfBuilder::hvt_image(test::manifest_entries({{"disk", kBlock}})).build();
         case Image::Net: return ElfBuilder::hvt_image(test::manifest_entries({{"net0", kNet}})).build();
+        case Image::TwoDisks:
+            return ElfBuilder::hvt_image(test::manifest_entries({{"disk", kBlock}, {"other", kBlock}})).build();
         case Image::Big: {
             ElfBuilder b;
             b.load(0x100000, 0x1000, PF_R | PF_W, 8ull << 20);  // 8 MiB of BSS
@@ -50,16 +55,26 @@ Bytes image_bytes(Image which) {
     return {};
 }
 
+// An image that runs: it halts with 42 at once.
+Bytes halting_image(const std::vector<std::pair<std::string, uint32_t>>& devices) {
+    ElfBuilder b;
+    b.load_bytes(0x100000, ElfBuilder::halt_42_code(), PF_R | PF_X);
+    b.notes({test::abi_note()});
+    b.notes({test::manifest_note(test::manifest_payload(test::manifest_entries(devices)))});
+    return b.build();
+}
+
 std::vector<OperatorCase> operator_cases() {
     const std::string bad_sector = ": block size must be a power of two from 512 to 32768";
     const std::string bad_mac = ": malformed MAC address (want HH:HH:HH:HH:HH:HH)";
+    const std::string bad_mem = ": guest memory is a whole number of MiB from 1 to 4096 (default 512)";
     const std::string no_tap = "net device 'net0': no interface {TAP} (create it first: ip tuntap add {TAP} mode tap)";
     return {
         // bindings
         {"unknown_device",
          Image::Block,
          {"--block:disk={DISK}", "--block:nope={DISK}"},
-         "--block:nope: {IMG} declares no block device 'nope'"},
+         "--block:nope: {IMG} declares no block device 'nope' (it declares block 'disk'; --dump-manifest lists them)"},
         {"wrong_device_type",
          Image::Both,
          {"--block:disk={DISK}", "--net:disk={TAP}", "--net:net0={TAP}"},
@@ -77,7 +92,7 @@ std::vector<OperatorCase> operator_cases() {
         {"binding_for_deviceless_image",
          Image::Big,
          {"--mem=32", "--block:disk={DISK}"},
-         "--block:disk: {IMG} declares no block device 'disk'"},
+         "--block:disk: {IMG} declares no block device 'disk' (it declares no devices)"},
         {"unknown_flag",
          Image::Block,
          {"--block:disk={DISK}", "--floppy:disk={DISK}"},
@@ -88,7 +103,7 @@ std::vector<OperatorCase> operator_cases() {
         {"mac_for_undeclared",
          Image::Net,
          {"--net:net0={TAP}", "--net-mac:net9=02:00:00:00:00:01"},
-         "--net-mac:net9: {IMG} declares no net device 'net9'"},
+         "--net-mac:net9: {IMG} declares no net device 'net9' (it declares net 'net0'; --dump-manifest lists them)"},
         {"mac_without_tap",
          Image::Net,
          {"--net-mac:net0=02:00:00:00:00:01"},
@@ -162,14 +177,12 @@ std::vector<OperatorCase> operator_cases() {
          "{IMG} declares block device 'disk' but no --block:disk=PATH was given"},
         // memory
         {"mem_too_small_for_image", Image::Big, {"--mem=2"}, "{IMG}: segment 0 does not fit in guest memory"},
-        {"mem_zero", Image::Big, {"--mem=0"}, "--mem: Value 0 not in range 1 to 4096 (see --help)"},
-        {"mem_absurd", Image::Big, {"--mem=1000000"}, "--mem: Value 1000000 not in range 1 to 4096 (see --help)"},
-        {"mem_negative", Image::Big, {"--mem=-1"}, "--mem: Value -1 not in range 1 to 4096 (see --help)"},
-        {"mem_text", Image::Big, {"--mem=lots"}, "--mem: Value lots not in range 1 to 4096 (see --help)"},
-        {"mem_overflow",
-         Image::Big,
-         {"--mem=99999999999999999999999"},
-         "--mem: Value 99999999999999999999999 not in range 1 to 4096 (see --help)"},
+        {"mem_zero", Image::Big, {"--mem=0"}, "--mem=0" + bad_mem},
+        {"mem_absurd", Image::Big, {"--mem=1000000"}, "--mem=1000000" + bad_mem},
+        {"mem_negative", Image::Big, {"--mem=-1"}, "--mem=-1" + bad_mem},
+        {"mem_text", Image::Big, {"--mem=lots"}, "--mem=lots" + bad_mem},
+        {"mem_fraction", Image::Big, {"--mem=2.5"}, "--mem=2.5" + bad_mem},
+        {"mem_overflow", Image::Big, {"--mem=99999999999999999999999"}, "--mem=99999999999999999999999" + bad_mem},
         // MAC addresses
         {"mac_not_hex",
          Image::Net,
@@ -192,6 +205,49 @@ std::vector<OperatorCase> operator_cases() {
          {"--net:net0={TAP}", "--net-mac:net0=02:00:00:00:00:1x"},
          "--net-mac:net0=02:00:00:00:00:1x" + bad_mac},
         {"mac_empty", Image::Net, {"--net:net0={TAP}", "--net-mac:net0="}, "--net-mac:net0=" + bad_mac},
+        {"mac_multicast",
+         Image::Net,
+         {"--net:net0={TAP}", "--net-mac:net0=01:00:5e:00:00:01"},
+         "--net-mac:net0=01:00:5e:00:00:01: a multicast address (odd first octet); a NIC needs a unicast one, such as "
+         "02:00:00:00:00:01"},
+        {"mac_broadcast",
+         Image::Net,
+         {"--net:net0={TAP}", "--net-mac:net0=ff:ff:ff:ff:ff:ff"},
+         "--net-mac:net0=ff:ff:ff:ff:ff:ff: a multicast address (odd first octet); a NIC needs a unicast one, such as "
+         "02:00:00:00:00:01"},
+        {"mac_zero",
+         Image::Net,
+         {"--net:net0={TAP}", "--net-mac:net0=00:00:00:00:00:00"},
+         "--net-mac:net0=00:00:00:00:00:00: the all-zero address is no address"},
+        // interfaces that are no taps
+        {"loopback_is_no_tap",
+         Image::Net,
+         {"--net:net0=lo"},
+         "net device 'net0': lo is not a tap interface (create one: ip tuntap add tap0 mode tap; ip link set tap0 up; "
+         "then --net:net0=tap0)"},
+        // read-only devices and files behind two devices
+        {"readonly_with_value",
+         Image::Block,
+         {"--block:disk={DISK}", "--block-readonly:disk=yes"},
+         "--block-readonly:disk=yes: expected --block-readonly:NAME (it takes no value)"},
+        {"readonly_without_block",
+         Image::Block,
+         {"--block-readonly:disk"},
+         "{IMG} declares block device 'disk' but no --block:disk=PATH was given"},
+        {"readonly_undeclared",
+         Image::Block,
+         {"--block:disk={DISK}", "--block-readonly:nope"},
+         "--block-readonly:nope: {IMG} declares no block device 'nope' (it declares block 'disk'; --dump-manifest "
+         "lists "
+         "them)"},
+        {"same_file_twice",
+         Image::TwoDisks,
+         {"--block:disk={DISK}", "--block:other={DISK}"},
+         "block device 'other': {DISK} is already behind block device 'disk' ({DISK})"},
+        {"same_file_read_only_and_writable",
+         Image::TwoDisks,
+         {"--block:disk={DISK}", "--block:other={DISK}", "--block-readonly:disk"},
+         "block device 'other': {DISK} is already behind block device 'disk' ({DISK})"},
         // the unikernel operand and its command line
         {"unikernel_missing_file",
          Image::Block,
@@ -298,8 +354,109 @@ TEST(HostileOperatorReadOnly, ImmutableBlockFileIsRefusedAndStaysUnchanged) {
     ioctl(fd, FS_IOC_SETFLAGS, &flags);  // so the scratch directory can be removed
     close(fd);
     EXPECT_EQ(o.status, 1) << o.err;
-    EXPECT_EQ(o.err, "skiff: block device 'disk': cannot open " + disk.string() + ": Operation not permitted\n");
+    EXPECT_EQ(o.err, "skiff: block device 'disk': cannot open " + disk.string() +
+                         ": Operation not permitted (to serve it read-only: --block-readonly:disk)\n");
     EXPECT_EQ(stamp(disk), before);
+}
+
+// What the operator is told to do works: the same file, read-only, serves a guest that only reads.
+// (The image's code just halts: opening and locking are what is checked.)
+TEST(HostileOperatorReadOnly, ReadOnlyDevicesShareAFileAndAWriterIsLockedOut) {
+    ScratchDir scratch("hostile-readonly");
+    const fs::path disk = scratch.path() / "shared.img";
+    write_file(disk, Bytes(4096, 0x33));
+    const fs::path image = scratch.path() / "unikernel.elf";
+    write_file(image, halting_image({{"disk", kBlock}, {"other", kBlock}}));
+    const std::string bind = "--block:disk=" + disk.string(), bind_other = "--block:other=" + disk.string();
+    Outcome o = run_skiff({bind, bind_other, "--block-readonly:disk", "--block-readonly:other", image.string()});
+    EXPECT_EQ(o.status, 42) << o.err;
+
+    // Another process holds the file: a writer is refused, naming it; a reader is refused too,
+    // since the holder may write.
+    const int held = open(disk.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_EQ(flock(held, LOCK_EX), 0);
+    const std::string busy =
+        "skiff: block device 'disk': " + disk.string() + " is in use: another process holds a lock on it";
+    o = run_skiff({bind, bind_other, "--block-readonly:other", image.string()});
+    EXPECT_EQ(o.status, 1);
+    EXPECT_EQ(o.err, busy + " (another skiff serving it; only read-only users may share a disk)\n");
+    o = run_skiff({bind, bind_other, "--block-readonly:disk", "--block-readonly:other", image.string()});
+    EXPECT_EQ(o.status, 1);
+    EXPECT_EQ(o.err, busy + " (another skiff serving it read-write)\n");
+    // A shared holder lets readers in.
+    ASSERT_EQ(flock(held, LOCK_SH), 0);
+    o = run_skiff({bind, bind_other, "--block-readonly:disk", "--block-readonly:other", image.string()});
+    EXPECT_EQ(o.status, 42) << o.err;
+    close(held);
+}
+
+// A guest's write to a read-only device fails with an error it sees, and nothing reaches the file.
+TEST(HostileOperatorReadOnly, TheGuestsWritesFailAndTheFileIsUnchanged) {
+    const fs::path blockcopy = fs::path(SKIFF_BINARY_DIR) / "examples/blockcopy/blockcopy.elf";
+    if (!fs::exists(blockcopy)) GTEST_SKIP() << blockcopy << " not built";
+    ScratchDir scratch("hostile-readonly");
+    const fs::path source = scratch.path() / "source.img", dest = scratch.path() / "dest.img";
+    write_file(source, Bytes(8192, 0x33));
+    write_file(dest, Bytes(8192, 0));
+    const FileStamp before = stamp(source);
+    const Outcome o = run_skiff({"--mem=8", "--block:source=" + source.string(), "--block:dest=" + dest.string(),
+                                 "--block-readonly:source", blockcopy.string(), "fill"});
+    EXPECT_EQ(o.status, 1) << o.out << o.err;
+    EXPECT_NE(o.out.find("write failed on source block 0"), std::string::npos) << o.out;
+    EXPECT_EQ(stamp(source), before);
+    EXPECT_EQ(read_all(source), Bytes(8192, 0x33));
+}
+
+}  // namespace
+}  // namespace skiff::hostile
+
+namespace skiff::hostile {
+namespace {
+
+// A tap that exists but cannot serve: down, or already attached to someone. The line says what to do.
+TEST(HostileOperatorTaps, ADownOrBusyTapIsRefusedWithWhatToDo) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to create a tap";
+    const std::string tap = "skdown" + std::to_string(getpid() % 100000);
+    ASSERT_EQ(run_program({"ip", "tuntap", "add", tap, "mode", "tap"}).status, 0);
+    struct Cleanup {
+        std::string tap;
+        ~Cleanup() { run_program({"ip", "link", "del", tap}); }
+    } cleanup{tap};
+    ScratchDir scratch("hostile-taps");
+    const fs::path image = scratch.path() / "unikernel.elf";
+    write_file(image, image_bytes(Image::Net));
+    Outcome o = run_skiff({"--net:net0=" + tap, image.string()});
+    EXPECT_EQ(o.status, 1);
+    EXPECT_EQ(o.err,
+              "skiff: net device 'net0': interface " + tap + " is down (bring it up: ip link set " + tap + " up)\n");
+
+    ASSERT_EQ(run_program({"ip", "link", "set", tap, "up"}).status, 0);
+    const int attached = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    ASSERT_GE(attached, 0);
+    ifreq ifr{};
+    std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", tap.c_str());
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ASSERT_EQ(ioctl(attached, TUNSETIFF, &ifr), 0);
+    o = run_skiff({"--net:net0=" + tap, image.string()});
+    close(attached);
+    EXPECT_EQ(o.status, 1);
+    EXPECT_EQ(o.err,
+              "skiff: net device 'net0': tap " + tap + " is in use by another process (a tap serves one guest)\n");
+}
+
+// Without access to /dev/kvm the line says how to get it.
+TEST(HostileOperatorKvm, NoAccessToKvmSaysHowToGetIt) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to run skiff as another user";
+    ScratchDir scratch("hostile-kvm");
+    fs::permissions(scratch.path(), fs::perms::all);
+    const fs::path image = scratch.path() / "unikernel.elf";
+    write_file(image, halting_image({}));
+    fs::permissions(image, fs::perms::all);
+    const Outcome o = run_skiff({"--mem=32", image.string()}, {.timeout_ms = 20000, .run_as_uid = 65534});
+    EXPECT_EQ(o.status, 1) << o.err;
+    EXPECT_TRUE(o.err.starts_with("skiff: KVM: cannot open /dev/kvm: Permission denied (give this user access: "))
+        << o.err;
+    EXPECT_NE(o.err.find("or run as root)"), std::string::npos) << o.err;
 }
 
 }  // namespace

@@ -119,4 +119,9 @@ inline void write_file(const std::filesystem::path& path, const std::vector<uint
     if (!out) throw std::runtime_error(path.string() + ": write failed");
 }
 
+inline std::vector<uint8_t> read_all(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 }  // namespace skiff::hostile

@@ -54,7 +54,9 @@ TEST_F(DeviceBindings, MissingBindingNamesTheDeviceAndTheOption) {
 
 TEST_F(DeviceBindings, UndeclaredNameIsRefused) {
     all.push_back({"net", "extra", "tap2"});
-    EXPECT_EQ(error_of(all), "--net:extra: hello.elf declares no net device 'extra'");
+    EXPECT_EQ(error_of(all),
+              "--net:extra: hello.elf declares no net device 'extra'" +
+                  std::string(" (it declares net 'service', net 'admin', block 'disk'; --dump-manifest lists them)"));
 }
 
 TEST_F(DeviceBindings, BlockNameOnANetFlagIsRefused) {
@@ -69,7 +71,9 @@ TEST_F(DeviceBindings, DuplicateBindingIsRefused) {
 
 TEST_F(DeviceBindings, OptionalOptionsNeedADeclaredDevice) {
     all.push_back({"net-mac", "nope", "02:00:00:00:00:01"});
-    EXPECT_EQ(error_of(all), "--net-mac:nope: hello.elf declares no net device 'nope'");
+    EXPECT_EQ(error_of(all),
+              "--net-mac:nope: hello.elf declares no net device 'nope'" +
+                  std::string(" (it declares net 'service', net 'admin', block 'disk'; --dump-manifest lists them)"));
 }
 
 TEST_F(DeviceBindings, MalformedMacIsRefused) {
@@ -86,7 +90,8 @@ TEST_F(DeviceBindings, NothingDeclaredNothingBound) {
     manifest = test::manifest_of({});
     for (const ModuleRequests& group : bind_options("hello.elf", manifest, {}, modules))
         EXPECT_TRUE(group.request.devices.empty());
-    EXPECT_EQ(error_of({{"block", "disk", "d.img"}}), "--block:disk: hello.elf declares no block device 'disk'");
+    EXPECT_EQ(error_of({{"block", "disk", "d.img"}}),
+              "--block:disk: hello.elf declares no block device 'disk' (it declares no devices)");
 }
 
 TEST_F(DeviceBindings, SixtyThreeDevicesOfAnyMix) {

@@ -1,6 +1,7 @@
 // The block module: BLOCK_BASIC devices backed by a regular file or a block device.
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@ struct DiskConfig {
     Device device;
     std::string path;
     uint64_t block_size = kDefaultBlockSize;
+    bool read_only = false;
 };
 
 struct Disk {
@@ -55,6 +57,9 @@ struct Disk {
     std::string label;  // "block device 'storage' (disk.img)"
     bool written = false;
     bool write_through = false;  // opened O_DSYNC: every write is durable when it returns
+    bool read_only = false;
+    dev_t st_dev = 0;
+    ino_t st_ino = 0;
 };
 
 // Under a filter that forbids fdatasync (an orchestrator's), a flush at the end could not happen:
@@ -70,7 +75,8 @@ class BlockModule final : public Module {
     std::optional<DeviceType> device_type() const override { return DeviceType::Block; }
     std::vector<OptionSpec> options() const override {
         return {{"block", "PATH", "Back block device NAME with the file or block device PATH"},
-                {"block-sector-size", "N", "Block size of device NAME: a power of two, 512 (default) to 32768"}};
+                {"block-sector-size", "N", "Block size of device NAME: a power of two, 512 (default) to 32768"},
+                {"block-readonly", "", "Open device NAME read-only: the guest's writes fail with an error"}};
     }
 
     bool configure(const ModuleRequest& request) override {
@@ -84,6 +90,7 @@ class BlockModule final : public Module {
                                      ": block size must be a power of two from 512 to 32768");
                 disk.block_size = *n;
             }
+            disk.read_only = b.value("block-readonly") != nullptr;
             configs_.push_back(std::move(disk));
         }
         return !configs_.empty();
@@ -93,21 +100,18 @@ class BlockModule final : public Module {
         for (const DiskConfig& config : configs_) {
             Disk& disk = disks_.add(config.device.handle, Disk{});
             disk.label = "block device '" + config.device.name + "' (" + config.path + ")";
-            disk.fd.reset(::open(config.path.c_str(), O_RDWR | O_CLOEXEC));
-            if (!disk.fd.valid())
-                throw UsageError(
-                    errno_message("block device '" + config.device.name + "': cannot open " + config.path, errno));
-            if (flush_forbidden(disk.fd.get())) {
-                disk.fd.reset(::open(config.path.c_str(), O_RDWR | O_CLOEXEC | O_DSYNC));
-                if (!disk.fd.valid())
-                    throw UsageError(
-                        errno_message("block device '" + config.device.name + "': cannot open " + config.path, errno));
+            disk.read_only = config.read_only;
+            disk.fd = open_file(config, false);
+            if (!disk.read_only && flush_forbidden(disk.fd.get())) {
+                disk.fd = open_file(config, true);
                 disk.write_through = true;
                 if (!noted_write_through_++)
                     note(
                         "the seccomp filter skiff runs under forbids fdatasync: block devices are opened "
                         "O_DSYNC, every write durable when it returns");
             }
+            check_not_bound_twice(config, disk);
+            lock(config, disk);
             disk.capacity = capacity_of(disk.fd.get(), config.path);
             disk.block_size = config.block_size;
             if (disk.capacity < disk.block_size || disk.capacity % disk.block_size != 0)
@@ -128,6 +132,7 @@ class BlockModule final : public Module {
         ThreadPolicy& rules = policy.vcpu_thread();
         disks_.for_each([&](const Disk& disk) {
             rules.allow_on_fd(SCMP_SYS(pread64), disk.fd.get(), "BLOCK_READ");
+            if (disk.read_only) return;  // not even a write attempt reaches the kernel
             rules.allow_on_fd(SCMP_SYS(pwrite64), disk.fd.get(), "BLOCK_WRITE");
             rules.allow_on_fd(SCMP_SYS(fdatasync), disk.fd.get(), "the guest's writes reach the disk before exit");
         });
@@ -150,6 +155,46 @@ class BlockModule final : public Module {
     }
 
   private:
+    static UniqueFd open_file(const DiskConfig& config, bool write_through) {
+        const int mode = config.read_only ? O_RDONLY : O_RDWR | (write_through ? O_DSYNC : 0);
+        UniqueFd fd(::open(config.path.c_str(), mode | O_CLOEXEC));
+        if (!fd.valid()) {
+            const int error = errno;
+            std::string hint;
+            if ((error == EPERM || error == EACCES || error == EROFS) && !config.read_only)
+                hint = " (to serve it read-only: --block-readonly:" + config.device.name + ")";
+            throw UsageError(
+                errno_message("block device '" + config.device.name + "': cannot open " + config.path, error) + hint);
+        }
+        return fd;
+    }
+
+    // The same file behind two devices would be two views of one disk the guest thinks are apart.
+    void check_not_bound_twice(const DiskConfig& config, Disk& disk) {
+        struct stat st;
+        if (fstat(disk.fd.get(), &st) != 0) throw UsageError(errno_message(config.path, errno));
+        disk.st_dev = st.st_dev;
+        disk.st_ino = st.st_ino;
+        disks_.for_each([&](const Disk& other) {
+            if (&other == &disk || other.st_dev != st.st_dev || other.st_ino != st.st_ino) return;
+            if (other.read_only && disk.read_only) return;  // two read-only views agree
+            throw UsageError("block device '" + config.device.name + "': " + config.path + " is already behind " +
+                             other.label);
+        });
+    }
+
+    // Advisory locks, as QEMU and Firecracker take them: another skiff (or a tool that locks) cannot
+    // write a disk while a guest uses it. Shared for read-only devices, exclusive otherwise.
+    void lock(const DiskConfig& config, const Disk& disk) {
+        if (::flock(disk.fd.get(), (disk.read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0) return;
+        if (errno == EWOULDBLOCK)
+            throw UsageError("block device '" + config.device.name + "': " + config.path +
+                             " is in use: another process holds a lock on it (another skiff serving it" +
+                             (disk.read_only ? " read-write)" : "; only read-only users may share a disk)"));
+        if (errno == ENOSYS && !noted_no_lock_++)
+            note("the seccomp filter skiff runs under forbids flock: block devices are not locked");
+    }
+
     void transfer(GuestMemory& mem, uint64_t gpa, bool write) {
         auto call = mem.read_for_update<skiff_hc_block_io>(gpa);
         Disk& disk = disks_.at(call.handle);
@@ -159,6 +204,11 @@ class BlockModule final : public Module {
         uint64_t end = 0;
         if (call.len > SSIZE_MAX || __builtin_add_overflow(call.offset, call.len, &end) || end > disk.capacity) {
             call.ret = SKIFF_HC_EINVAL;  // out of range: an error the guest handles, per the ABI
+            mem.write(gpa, call);
+            return;
+        }
+        if (write && disk.read_only) {
+            call.ret = SKIFF_HC_EUNSPEC;  // the operator made it read-only: nothing is written
             mem.write(gpa, call);
             return;
         }
@@ -191,6 +241,7 @@ class BlockModule final : public Module {
     std::vector<DiskConfig> configs_;
     DeviceTable<Disk> disks_{"block"};
     int noted_write_through_ = 0;
+    int noted_no_lock_ = 0;
 };
 
 }  // namespace

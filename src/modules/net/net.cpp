@@ -88,6 +88,13 @@ class NetModule final : public Module {
                 if (!nic.mac)
                     throw UsageError("--net-mac:" + b.device.name + "=" + *mac +
                                      ": malformed MAC address (want HH:HH:HH:HH:HH:HH)");
+                if ((*nic.mac)[0] & 1)
+                    throw UsageError("--net-mac:" + b.device.name + "=" + *mac +
+                                     ": a multicast address (odd first octet); a NIC needs a unicast one, such as "
+                                     "02:00:00:00:00:01");
+                if (*nic.mac == Mac{})
+                    throw UsageError("--net-mac:" + b.device.name + "=" + *mac +
+                                     ": the all-zero address is no address");
             }
             for (const NicConfig& other : nics_)
                 if (nic.fd >= 0 && other.fd == nic.fd)

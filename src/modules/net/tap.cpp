@@ -93,7 +93,15 @@ Tap open_tap(const std::string& device, const std::string& interface) {
     ifreq ifr = interface_request(interface);
     if (!sock.valid() || ioctl(sock.get(), SIOCGIFFLAGS, &ifr) != 0)
         throw UsageError(errno_message(what + ": cannot query " + interface, errno));
-    if (!(ifr.ifr_flags & (IFF_UP | IFF_RUNNING))) throw UsageError(what + ": interface " + interface + " is down");
+    // Only tun/tap interfaces have tun_flags; anything else (eth0, a bridge) cannot carry a guest.
+    const std::string sysfs = "/sys/class/net/" + interface;
+    if (access(sysfs.c_str(), F_OK) == 0 && access((sysfs + "/tun_flags").c_str(), F_OK) != 0)
+        throw UsageError(what + ": " + interface +
+                         " is not a tap interface (create one: ip tuntap add tap0 mode tap; " +
+                         "ip link set tap0 up; then --net:" + device + "=tap0)");
+    if (!(ifr.ifr_flags & (IFF_UP | IFF_RUNNING)))
+        throw UsageError(what + ": interface " + interface + " is down (bring it up: ip link set " + interface +
+                         " up)");
     Tap tap;
     tap.mtu = mtu_of(what, interface);
     tap.label = what + " (tap " + interface + ")";
@@ -102,8 +110,17 @@ Tap open_tap(const std::string& device, const std::string& interface) {
     if (!tap.fd.valid()) throw UsageError(errno_message(what + ": cannot open /dev/net/tun", errno));
     ifr = interface_request(interface);
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-    if (ioctl(tap.fd.get(), TUNSETIFF, &ifr) != 0)
+    if (ioctl(tap.fd.get(), TUNSETIFF, &ifr) != 0) {
+        if (errno == EBUSY)
+            throw UsageError(what + ": tap " + interface + " is in use by another process (a tap serves one guest)");
+        if (errno == EPERM)
+            throw UsageError(what + ": not permitted to attach to tap " + interface +
+                             " (create it for this user: ip tuntap add " + interface + " mode tap user $USER)");
+        if (errno == EINVAL)
+            throw UsageError(what + ": " + interface + " is a tun interface, not a tap (ip tuntap add " + interface +
+                             " mode tap)");
         throw UsageError(errno_message(what + ": cannot attach to " + interface, errno));
+    }
     if (interface != ifr.ifr_name)
         throw UsageError(what + ": attached to " + ifr.ifr_name + " instead of " + interface);
     return tap;
