@@ -4,9 +4,9 @@
  * frame is one NET_WRITE / NET_READ hypercall. */
 #include "bindings.h"
 #include "hypercall.h"
-#include "skiff/abi/ring.h"
+#include "ring.h"
 
-#define SLOT_MASK (SKIFF_RING_SLOTS - 1u)
+#define SLOT_MASK SKIFF_RING_SLOT_MASK
 
 /* Set by skiff_net_acquire(): NULL means hypercalls only. */
 static volatile struct skiff_ring *ring;
@@ -26,10 +26,6 @@ static void ring_setup(void)
         ring = (volatile struct skiff_ring *)(uintptr_t)bi->net_ring;
 }
 
-static inline void compiler_barrier(void) { __asm__ __volatile__("" : : : "memory"); }
-static inline void full_barrier(void) { __asm__ __volatile__("mfence" : : : "memory"); }
-static inline void cpu_relax(void) { __asm__ __volatile__("pause" : : : "memory"); }
-
 /* Eight bytes per step, then the tail: far fewer steps than mem.c's byte loop, which matters where
  * guest instructions are slow (kvm-pvm: about a microsecond per loop iteration). */
 static inline void copy_frame(uint8_t *dst, const uint8_t *src, size_t n)
@@ -39,21 +35,9 @@ static inline void copy_frame(uint8_t *dst, const uint8_t *src, size_t n)
     __asm__ __volatile__("rep movsb" : "+D"(dst), "+S"(src), "+c"(tail) : : "memory");
 }
 
-/* Fills the next entry, publishes it and kicks the host thread if it is about to sleep. */
 static void ring_submit(uint32_t op, skiff_handle_t handle, uint64_t data, uint32_t len, uint32_t id)
 {
-    uint32_t tail = ring->ent_tail;
-    volatile struct skiff_ring_submission *e = &ring->ent[tail & SLOT_MASK];
-    e->operation = op;
-    e->handle = (uint32_t)handle;
-    e->data = data;
-    e->len = len;
-    e->id = id;
-    compiler_barrier(); /* x86 keeps stores in order: the entry is visible before the tail */
-    ring->ent_tail = tail + 1;
-    full_barrier(); /* pairs with the host's needs_kick store + fence + re-check */
-    if (ring->needs_kick != 0)
-        __asm__ __volatile__("outl %0, %1" : : "a"(0u), "d"((uint16_t)SKIFF_RING_KICK_PORT) : "memory");
+    skiff_ring_push(ring, SKIFF_RING_KICK_PORT, op, (uint32_t)handle, data, len, id, 0);
 }
 
 /* Waits until the host has consumed enough entries for one more; returns its slot. */
@@ -61,7 +45,7 @@ static uint32_t ring_wait_for_slot(void)
 {
     uint32_t tail = ring->ent_tail;
     while (tail - ring->ent_head >= SKIFF_RING_SLOTS - 1u)
-        cpu_relax();
+        skiff_cpu_relax();
     return tail & SLOT_MASK;
 }
 
@@ -113,8 +97,8 @@ static skiff_result_t ring_read(skiff_handle_t handle, uint8_t *buf, size_t size
     ring_submit(SKIFF_RING_NET_READ, handle, (uint64_t)(uintptr_t)buf, size > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)size, id);
     uint32_t head = ring->com_head;
     while (ring->com_tail == head)
-        cpu_relax();
-    compiler_barrier(); /* x86 keeps loads in order: the completion is read after the tail */
+        skiff_cpu_relax();
+    skiff_compiler_barrier(); /* x86 keeps loads in order: the completion is read after the tail */
     volatile struct skiff_ring_completion *c = &ring->com[head & SLOT_MASK];
     int32_t ret = c->ret;
     uint32_t len = c->len;

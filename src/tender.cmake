@@ -2,8 +2,9 @@
 # Optional modules (SKIFF_MODULES) are one directory each under modules/; a module left out is not
 # compiled, and compiled_modules() (modules/registry.cpp) lists exactly the ones compiled in.
 set(SKIFF_KNOWN_MODULES net block gdb dumpcore)
-set(module_sources_net modules/net/net.cpp modules/net/tap.cpp modules/net/ring.cpp)
-set(module_sources_block modules/block/block.cpp)
+set(module_sources_net modules/net/net.cpp modules/net/tap.cpp modules/net/ring.cpp modules/ring/ring_server.cpp)
+set(module_sources_block modules/block/block.cpp modules/block/disk.cpp modules/block/block_ring.cpp
+                         modules/ring/ring_server.cpp)
 set(module_sources_gdb modules/gdb/gdb.cpp modules/gdb/stub.cpp modules/gdb/protocol.cpp)
 set(module_sources_dumpcore modules/dumpcore/dumpcore.cpp modules/dumpcore/core_file.cpp)
 
@@ -31,6 +32,7 @@ foreach(module ${SKIFF_MODULES})
     message(FATAL_ERROR "SKIFF_MODULES: unknown module '${module}' (known: ${SKIFF_KNOWN_MODULES})")
   endif()
   list(APPEND tender_sources ${module_sources_${module}})
+  list(REMOVE_DUPLICATES tender_sources)  # modules may share a source (modules/ring/)
   string(TOUPPER ${module} upper)
   list(APPEND module_defines SKIFF_MODULE_${upper})
   string(APPEND module_list " X(${module})")

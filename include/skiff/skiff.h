@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "skiff/abi/manifest.h" /* SKIFF_BLOCK_F_* */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -18,6 +20,7 @@ typedef enum {
     SKIFF_R_AGAIN = 1,   /* try again later (e.g. no frame to read) */
     SKIFF_R_EINVAL = 2,  /* invalid argument */
     SKIFF_R_EUNSPEC = 3, /* unspecified error */
+    SKIFF_R_EOPNOTSUPP = 4, /* the device or tender cannot do this (a flush or discard) */
 } skiff_result_t;
 
 typedef uint64_t skiff_time_t;       /* nanoseconds */
@@ -73,13 +76,33 @@ skiff_result_t skiff_net_read(skiff_handle_t handle, uint8_t *buf, size_t size, 
 
 struct skiff_block_info {
     skiff_off_t capacity;   /* bytes */
-    skiff_off_t block_size; /* bytes; the only transfer size accepted */
+    skiff_off_t block_size; /* bytes; requests are whole numbers of blocks */
+    uint32_t flags;         /* SKIFF_BLOCK_F_* (skiff/abi/manifest.h): flush, discard, read-only */
 };
 
 skiff_result_t skiff_block_acquire(const char *name, skiff_handle_t *handle, struct skiff_block_info *info);
-/* One block per call: OFFSET a multiple of block_size, SIZE equal to block_size. */
+/* SIZE bytes at OFFSET: both non-zero multiples of block_size (a read-only device refuses writes
+ * with SKIFF_R_EUNSPEC, as it does host I/O errors; a range past the end is SKIFF_R_EINVAL). */
 skiff_result_t skiff_block_write(skiff_handle_t handle, skiff_off_t offset, const uint8_t *buf, size_t size);
 skiff_result_t skiff_block_read(skiff_handle_t handle, skiff_off_t offset, uint8_t *buf, size_t size);
+/* Every write completed before it is durable once it returns SKIFF_R_OK. */
+skiff_result_t skiff_block_flush(skiff_handle_t handle);
+/* The range's contents are no longer needed (on a file: it reads back as zeros). */
+skiff_result_t skiff_block_discard(skiff_handle_t handle, skiff_off_t offset, size_t size);
+
+/* Many requests at once: with the block ring they are in flight together (one kick, no exit each),
+ * served in order, so a flush covers the writes before it. Each request's result is set; returns
+ * the first that is not SKIFF_R_OK, or SKIFF_R_OK. */
+enum skiff_block_op { SKIFF_BLOCK_OP_READ, SKIFF_BLOCK_OP_WRITE, SKIFF_BLOCK_OP_FLUSH, SKIFF_BLOCK_OP_DISCARD };
+struct skiff_block_request {
+    enum skiff_block_op op;
+    skiff_handle_t handle;
+    skiff_off_t offset;
+    void *buf; /* reads and writes */
+    size_t size;
+    skiff_result_t result; /* out */
+};
+skiff_result_t skiff_block_submit(struct skiff_block_request *requests, size_t count);
 
 /* Thread-local storage (x86_64, TLS variant II). */
 skiff_result_t skiff_set_tls_base(uintptr_t base);

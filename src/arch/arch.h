@@ -58,7 +58,8 @@ struct KickAddress {
     uint64_t addr;
     bool pio;
 };
-extern const KickAddress kRingKick;
+extern const KickAddress kRingKick;       // the net ring's
+extern const KickAddress kBlockRingKick;  // the block ring's
 
 // "rip=0x... rsp=0x... ..." for a fault line.
 std::string describe_registers(VcpuFd& vcpu);

@@ -16,8 +16,9 @@ const HypercallHandler* HypercallTable::find(uint32_t nr) const {
 }
 
 const char* hypercall_name(uint32_t nr) {
-    static constexpr const char* names[SKIFF_HC_MAX] = {"?",          "WALLTIME",  "PUTS",     "POLL", "BLOCK_WRITE",
-                                                        "BLOCK_READ", "NET_WRITE", "NET_READ", "HALT"};
+    static constexpr const char* names[SKIFF_HC_MAX] = {"?",           "WALLTIME",    "PUTS",         "POLL",
+                                                        "BLOCK_WRITE", "BLOCK_READ",  "NET_WRITE",    "NET_READ",
+                                                        "HALT",        "BLOCK_FLUSH", "BLOCK_DISCARD"};
     return nr < SKIFF_HC_MAX ? names[nr] : "?";
 }
 

@@ -25,6 +25,7 @@ void write_boot_info(GuestMemory& mem, const BootParams& params) {
     info.mft = SKIFF_MANIFEST_COPY_BASE;
     info.host_features = params.features.host_features;
     info.net_ring = params.features.net_ring;
+    info.block_ring_page = uint32_t(params.features.block_ring >> 12);
     mem.write_setup(SKIFF_BOOT_INFO_BASE, info);
 
     const skiff_manifest header{SKIFF_MANIFEST_VERSION, static_cast<uint32_t>(params.manifest.size())};

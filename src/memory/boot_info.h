@@ -18,6 +18,7 @@ void check_guest_command_line(const std::string& cmdline);
 struct BootFeatures {
     uint32_t host_features = 0;  // SKIFF_HOST_FEATURE_*
     uint64_t net_ring = 0;       // GPA of the active net ring, or 0
+    uint64_t block_ring = 0;     // GPA of the active block ring (page-aligned), or 0
 };
 
 struct BootParams {

@@ -18,6 +18,8 @@ class DeviceTable {
     explicit DeviceTable(const char* kind) : kind_(kind) {}
 
     Device& add(uint32_t handle, Device device) { return devices_.at(handle).emplace(std::move(device)); }
+    // Made in place (a device that cannot move: atomics, a mutex).
+    Device& add(uint32_t handle) { return devices_.at(handle).emplace(); }
 
     // The device behind a guest-given handle, or nullptr.
     Device* find(uint64_t handle) {

@@ -297,13 +297,18 @@ class Bench {
     }
 
     void scale() {
-        const fs::path disk = scratch_.path() / "small.img";
-        fs::resize_file(create(disk), 1 << 20);
+        // One small sparse file per device: skiff refuses one file behind two writable devices.
+        std::vector<fs::path> disks;
+        for (int i = 1; i <= 63; ++i) {
+            disks.push_back(scratch_.path() / ("small" + std::to_string(i) + ".img"));
+            fs::resize_file(create(disks.back()), 1 << 20);
+        }
         std::map<int, std::vector<double>> times;
         for (int r = 0; r < reps_; ++r)
             for (int n : {1, 8, 63}) {
                 std::vector<std::string> argv{skiff().string()};
-                for (int i = 1; i <= n; ++i) argv.push_back("--block:d" + std::to_string(i) + "=" + disk.string());
+                for (int i = 1; i <= n; ++i)
+                    argv.push_back("--block:d" + std::to_string(i) + "=" + disks[size_t(i - 1)].string());
                 argv.push_back((bench_ / ("bench_scale_" + std::to_string(n) + ".elf")).string());
                 times[n].push_back(timed_us(argv));
             }

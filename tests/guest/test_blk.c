@@ -1,5 +1,6 @@
-/* Block device "storage": every 10th block and the last one can be written and read back; out of
- * range, partial, oversized and misaligned requests and wrong handles fail with EINVAL. */
+/* Block device "storage": every 10th block and the last one can be written and read back, and two
+ * blocks in one request; out of range, partial and misaligned requests and wrong handles fail with
+ * EINVAL. */
 #include "guest_test.h"
 
 static void fill(uint8_t *buf, size_t n, uint64_t block)
@@ -25,6 +26,13 @@ int skiff_app_main(const struct skiff_start_info *si)
     uint8_t *wbuf = (uint8_t *)si->heap_start;
     uint8_t *rbuf = wbuf + 2 * bs;
 
+    /* Two blocks in one request: one write, one read. */
+    fill(wbuf, 2 * bs, 7);
+    CHECK(skiff_block_write(h, 2 * bs, wbuf, 2 * bs) == SKIFF_R_OK);
+    CHECK(skiff_block_read(h, 2 * bs, rbuf, 2 * bs) == SKIFF_R_OK);
+    for (size_t i = 0; i < 2 * bs; i++)
+        CHECK(rbuf[i] == wbuf[i]);
+
     for (uint64_t b = 0; b < blocks; b += 10) {
         fill(wbuf, bs, b);
         CHECK(skiff_block_write(h, b * bs, wbuf, bs) == SKIFF_R_OK);
@@ -45,8 +53,8 @@ int skiff_app_main(const struct skiff_start_info *si)
     CHECK(skiff_block_write(h, info.capacity, wbuf, bs) == SKIFF_R_EINVAL);
     CHECK(skiff_block_read(h, info.capacity, rbuf, bs) == SKIFF_R_EINVAL);
     CHECK(skiff_block_read(h, info.capacity + 10 * bs, rbuf, bs) == SKIFF_R_EINVAL);
+    CHECK(skiff_block_read(h, last, rbuf, 2 * bs) == SKIFF_R_EINVAL); /* straddles the end */
     CHECK(skiff_block_read(h, 0, rbuf, bs - 1) == SKIFF_R_EINVAL);
-    CHECK(skiff_block_read(h, 0, rbuf, 2 * bs) == SKIFF_R_EINVAL);
     CHECK(skiff_block_read(h, 1, rbuf, bs) == SKIFF_R_EINVAL);
     CHECK(skiff_block_write(h, bs / 2, wbuf, bs) == SKIFF_R_EINVAL);
     CHECK(skiff_block_read(0, 0, rbuf, bs) == SKIFF_R_EINVAL);

@@ -63,7 +63,7 @@ class HostileGuest : public ::testing::Test {
         manifest = test::manifest_of({{"disk", DeviceType::Block}});
         entries = manifest.entries;
         modules.configure("hostile.elf", manifest, {{"block", "disk", disk.string()}});
-        modules.open(OpenContext{mem, table, entries, poll, 0}, guest_memory_layout(kMem, {}));
+        modules.open(OpenContext{mem, table, entries, poll, 0}, guest_memory_layout(kMem, modules.reservations()));
 #endif
         arch::write_tables(mem, plan);
         BootParams params{};  // field by field: other fields may be added to it
@@ -113,7 +113,7 @@ class HostileGuest : public ::testing::Test {
     static constexpr uint64_t kDiskSize = 8192;
     ElfImage image = ElfImage::from_bytes("empty", test::ElfBuilder::hvt_image({test::reserved_entry()}).build());
     RunControl control;
-    GuestMemory mem{kMem};
+    GuestMemory mem{kMem, SKIFF_RING_RESERVATION};  // room for the block ring
     HypercallTable table;
     PollSet poll{control.wake_fd()};
     FakeVcpu vcpu;

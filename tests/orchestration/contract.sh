@@ -66,7 +66,8 @@ pattern_on_disk() {  # the durability guest's pattern (tag 1) in block 0 of FILE
 forbids_own_filter="skiff: note: the seccomp filter skiff was started under forbids adding its own: the guest runs under that filter only"
 write_through="skiff: note: the seccomp filter skiff runs under forbids fdatasync: block devices are opened O_DSYNC, every write durable when it returns"
 no_lock="skiff: note: the seccomp filter skiff runs under forbids flock: block devices are not locked"
-no_ring_prefix="skiff: note: no ring I/O for the net devices (cannot create its kick eventfd: Function not implemented)"
+no_ring_prefix="skiff: note: no net ring (cannot create its kick eventfd: Function not implemented): the guest uses the hypercalls"
+no_block_ring="skiff: note: no block ring (cannot create its kick eventfd: Function not implemented): the guest uses the hypercalls"
 
 # --- urunc ---------------------------------------------------------------------------------------
 run urunc_hello as_urunc solo5-hvt --mem=64 -- "$images/test_hello.elf" Hello_skiff
@@ -86,6 +87,7 @@ check "urunc: block guest runs" rc_is urunc_block 0
 check "urunc: its data is on disk" pattern_on_disk "$work/disk.img"
 check "urunc: notes what it does without" err_is urunc_block "$write_through
 $no_lock
+$no_block_ring
 $forbids_own_filter"
 
 truncate -s 0 "$work/disk.img" && truncate -s 64K "$work/disk.img"

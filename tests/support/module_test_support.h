@@ -37,7 +37,7 @@ inline Module* module_named(const ModuleList& modules, const std::string& name) 
 }
 
 // The compiled-in modules configured and opened against a guest memory of `visible` bytes (plus
-// room for one ring), as main() does before the vCPU exists.
+// room for a net and a block ring), as main() does before the vCPU exists.
 class ModuleHarness {
   public:
     static constexpr uint64_t kVisible = 4ull << 20;
@@ -51,7 +51,7 @@ class ModuleHarness {
     }
 
     RunControl control;
-    GuestMemory mem{kVisible, SKIFF_RING_RESERVATION};
+    GuestMemory mem{kVisible, 2 * SKIFF_RING_RESERVATION};
     HypercallTable table;
     PollSet poll{control.wake_fd()};
     Manifest manifest;

@@ -230,7 +230,7 @@ TEST_F(Hypercalls, ReservedHypercallZeroIsAFault) {
 
 TEST_F(Hypercalls, PortOutsideTheHypercallRangeIsAFault) {
     vcpu.hypercall(SKIFF_HC_MAX, kArgs);
-    EXPECT_NE(fault_of().find("invalid port access: port=0x509"), std::string::npos);
+    EXPECT_NE(fault_of().find("invalid port access: port=0x50b"), std::string::npos);
 }
 
 TEST_F(Hypercalls, PortInputIsAFault) {

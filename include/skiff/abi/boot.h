@@ -27,7 +27,8 @@
 #define SKIFF_MEM_MAX (4ull << 30)
 
 /* Boot info at SKIFF_BOOT_INFO_BASE; its GPA is passed in RDI. */
-#define SKIFF_HOST_FEATURE_RING_IO 1u
+#define SKIFF_HOST_FEATURE_RING_IO 1u    /* the net ring, at net_ring */
+#define SKIFF_HOST_FEATURE_BLOCK_RING 2u /* the block ring, at block_ring_page << 12 */
 
 struct skiff_boot_info {
     uint64_t mem_size;       /* guest-visible memory size */
@@ -36,13 +37,14 @@ struct skiff_boot_info {
     uint64_t cmdline;        /* GPA of the NUL-terminated command line */
     uint64_t mft;            /* GPA of the manifest copy */
     uint32_t host_features;  /* SKIFF_HOST_FEATURE_* */
-    uint32_t guest_features; /* reserved, 0 */
+    uint32_t block_ring_page; /* GPA >> 12 of the block ring (SKIFF_HOST_FEATURE_BLOCK_RING), or 0 */
     uint64_t net_ring;       /* GPA of the net ring, or 0 */
 };
 SKIFF_STATIC_ASSERT(sizeof(struct skiff_boot_info) == 56, "boot info is 56 bytes");
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_boot_info, cpu_cycle_freq) == 16, "cpu_cycle_freq at 16");
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_boot_info, mft) == 32, "mft at 32");
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_boot_info, host_features) == 40, "host_features at 40");
+SKIFF_STATIC_ASSERT(offsetof(struct skiff_boot_info, block_ring_page) == 44, "block_ring_page at 44");
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_boot_info, net_ring) == 48, "net_ring at 48");
 SKIFF_STATIC_ASSERT(SKIFF_BOOT_INFO_BASE + sizeof(struct skiff_boot_info) == SKIFF_MANIFEST_COPY_BASE,
                "manifest copy follows boot info");

@@ -19,13 +19,21 @@ enum skiff_hypercall_nr {
     SKIFF_HC_NET_WRITE = 6,
     SKIFF_HC_NET_READ = 7,
     SKIFF_HC_HALT = 8,
-    SKIFF_HC_MAX = 9 /* one past the last */
+    SKIFF_HC_BLOCK_FLUSH = 9,   /* skiff: only where the block entry's flags offer it */
+    SKIFF_HC_BLOCK_DISCARD = 10, /* skiff: likewise */
+    SKIFF_HC_MAX = 11           /* one past the last */
 };
 
 #define SKIFF_HYPERCALL_PORT(nr) (SKIFF_HYPERCALL_PIO_BASE + (uint32_t)(nr))
 
 /* Result codes written to `ret` fields; the same values as the guest API. */
-enum skiff_hc_result { SKIFF_HC_OK = 0, SKIFF_HC_AGAIN = 1, SKIFF_HC_EINVAL = 2, SKIFF_HC_EUNSPEC = 3 };
+enum skiff_hc_result {
+    SKIFF_HC_OK = 0,
+    SKIFF_HC_AGAIN = 1,
+    SKIFF_HC_EINVAL = 2,
+    SKIFF_HC_EUNSPEC = 3,
+    SKIFF_HC_EOPNOTSUPP = 4 /* skiff: the device cannot do it (a discard on a store without one) */
+};
 
 struct skiff_hc_walltime {
     uint64_t nsecs; /* out: CLOCK_REALTIME, ns since the epoch */

@@ -22,9 +22,16 @@ enum skiff_device_type {
     SKIFF_DEV_RESERVED_FIRST = 0x40000000 /* entry 0; types >= this are ignored by the tender */
 };
 
+/* What a block device offers, in the guest's copy of the manifest (0 in images, and from tenders
+ * that do not set them: Solo5's). */
+#define SKIFF_BLOCK_F_FLUSH 1u     /* BLOCK_FLUSH makes completed writes durable */
+#define SKIFF_BLOCK_F_DISCARD 2u   /* BLOCK_DISCARD may free a range */
+#define SKIFF_BLOCK_F_READ_ONLY 4u /* writes fail (EUNSPEC) */
+
 struct skiff_block_basic {
     uint64_t capacity;   /* bytes */
     uint16_t block_size; /* bytes */
+    uint16_t flags;      /* SKIFF_BLOCK_F_*, skiff only */
 };
 
 struct skiff_net_basic {
@@ -51,6 +58,7 @@ SKIFF_STATIC_ASSERT(sizeof(struct skiff_manifest_entry) == 104, "manifest entry 
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_manifest_entry, type) == 68, "type at 68");
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_manifest_entry, u) == 72, "properties at 72");
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_manifest_entry, u.block_basic.block_size) == 80, "block_size at 80");
+SKIFF_STATIC_ASSERT(offsetof(struct skiff_manifest_entry, u.block_basic.flags) == 82, "block flags at 82");
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_manifest_entry, u.net_basic.mtu) == 78, "mtu at 78");
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_manifest_entry, b) == 88, "backing at 88");
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_manifest_entry, attached) == 96, "attached at 96");

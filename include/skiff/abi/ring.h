@@ -1,7 +1,7 @@
-/* skiff guest ABI: the optional ring I/O feature for network frames (docs/guest-abi.md §6), offered when
- * boot info host_features has SKIFF_HOST_FEATURE_RING_IO (skiff does when a NIC is attached and
- * KVM offers ioeventfds). A guest may ignore it and use the NET_READ/NET_WRITE hypercalls, which
- * always work. C99, self-contained. */
+/* skiff guest ABI: the optional rings (docs/guest-abi.md §6). The net ring is offered when boot info
+ * host_features has SKIFF_HOST_FEATURE_RING_IO (a NIC is attached and KVM offers ioeventfds), the
+ * block ring when it has SKIFF_HOST_FEATURE_BLOCK_RING (a block device is attached). Both have this
+ * layout. A guest may ignore them and use the hypercalls, which always work. C99, self-contained. */
 #ifndef SKIFF_ABI_RING_H
 #define SKIFF_ABI_RING_H
 
@@ -12,26 +12,34 @@
 
 #define SKIFF_RING_SLOTS 1024u
 #define SKIFF_RING_BUFFER_SIZE 2048u /* per-slot guest data buffer */
-#define SKIFF_RING_KICK_PORT 0x600u
-#define SKIFF_RING_RESERVATION 0x200000ull /* reserved above mem_size when a NIC is attached */
+#define SKIFF_RING_KICK_PORT 0x600u       /* the net ring's */
+#define SKIFF_BLOCK_RING_KICK_PORT 0x601u /* the block ring's */
+#define SKIFF_RING_RESERVATION 0x200000ull /* reserved above mem_size per ring (net first, then block) */
 
-enum skiff_ring_op { SKIFF_RING_NET_WRITE = 1, SKIFF_RING_NET_READ = 2 };
+enum skiff_ring_op {
+    SKIFF_RING_NET_WRITE = 1,
+    SKIFF_RING_NET_READ = 2,
+    SKIFF_RING_BLOCK_READ = 3,    /* block ring only, as are the three below */
+    SKIFF_RING_BLOCK_WRITE = 4,
+    SKIFF_RING_BLOCK_FLUSH = 5,   /* every write completed before it is durable when it completes */
+    SKIFF_RING_BLOCK_DISCARD = 6  /* the range's contents are no longer needed */
+};
 
 struct skiff_ring_submission {
     uint32_t operation; /* enum skiff_ring_op */
     uint32_t handle;
     uint64_t data; /* GPA */
     uint32_t len;
-    uint32_t id; /* guest-chosen tag, echoed in the completion */
-    uint64_t reserved;
+    uint32_t id;     /* guest-chosen tag, echoed in the completion */
+    uint64_t offset; /* block operations: byte offset on the device; net operations: 0 */
 };
 SKIFF_STATIC_ASSERT(sizeof(struct skiff_ring_submission) == 32, "ring submission is 32 bytes");
 SKIFF_STATIC_ASSERT(offsetof(struct skiff_ring_submission, len) == 16, "submission len at 16");
 
 struct skiff_ring_completion {
     uint32_t id;
-    int32_t ret;
-    uint32_t len;
+    int32_t ret;  /* enum skiff_hc_result */
+    uint32_t len; /* bytes transferred */
     uint32_t reserved;
 };
 SKIFF_STATIC_ASSERT(sizeof(struct skiff_ring_completion) == 16, "ring completion is 16 bytes");

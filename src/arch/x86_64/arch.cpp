@@ -60,6 +60,7 @@ kvm_sregs long_mode(kvm_sregs sregs) {
 const char* const kName = "x86_64";
 const uint16_t kElfMachine = EM_X86_64;
 const KickAddress kRingKick{SKIFF_RING_KICK_PORT, true};
+const KickAddress kBlockRingKick{SKIFF_BLOCK_RING_KICK_PORT, true};
 
 void check_image(const ElfImage& image) {
     if (image.machine() == EM_AARCH64)

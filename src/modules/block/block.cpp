@@ -1,4 +1,5 @@
-// The block module: BLOCK_BASIC devices backed by a regular file or a block device.
+// The block module: BLOCK_BASIC devices backed by a regular file or a block device, served by the
+// BLOCK_* hypercalls and, where KVM allows, by the block ring on an I/O thread.
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/file.h>
@@ -7,16 +8,19 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <memory>
 #include <optional>
 
+#include "arch/arch.h"
 #include "common/error.h"
 #include "common/unique_fd.h"
-#include "modules/device_table.h"
+#include "modules/block/block_ring.h"
+#include "modules/block/disk.h"
 #include "modules/module.h"
+#include "modules/ring/ring_server.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sigsys.h"
+#include "skiff/abi/boot.h"
 #include "skiff/abi/hypercall.h"
 
 namespace skiff {
@@ -33,15 +37,6 @@ std::optional<uint64_t> parse_block_size(const std::string& text) {
     return n;
 }
 
-uint64_t capacity_of(int fd, const std::string& path) {
-    struct stat st;
-    if (fstat(fd, &st) != 0) throw UsageError(errno_message(path, errno));
-    if (S_ISREG(st.st_mode)) return uint64_t(st.st_size);
-    uint64_t bytes = 0;
-    if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, &bytes) == 0) return bytes;
-    throw UsageError(path + ": not a regular file or block device");
-}
-
 // One block device as the operator configured it.
 struct DiskConfig {
     Device device;
@@ -50,23 +45,25 @@ struct DiskConfig {
     bool read_only = false;
 };
 
-struct Disk {
-    UniqueFd fd;
-    uint64_t capacity = 0;
-    uint64_t block_size = 0;
-    std::string label;  // "block device 'storage' (disk.img)"
-    bool written = false;
-    bool write_through = false;  // opened O_DSYNC: every write is durable when it returns
-    bool read_only = false;
-    dev_t st_dev = 0;
-    ino_t st_ino = 0;
-};
-
 // Under a filter that forbids fdatasync (an orchestrator's), a flush at the end could not happen:
 // then every write goes through to the device instead. Probed on the freshly opened file.
 bool flush_forbidden(int fd) {
     if (!under_outer_filter()) return false;
     return ::fdatasync(fd) != 0 && errno == ENOSYS;
+}
+
+UniqueFd open_file(const DiskConfig& config, bool write_through) {
+    const int mode = config.read_only ? O_RDONLY : O_RDWR | (write_through ? O_DSYNC : 0);
+    UniqueFd fd(::open(config.path.c_str(), mode | O_CLOEXEC));
+    if (!fd.valid()) {
+        const int error = errno;
+        std::string hint;
+        if ((error == EPERM || error == EACCES || error == EROFS) && !config.read_only)
+            hint = " (to serve it read-only: --block-readonly:" + config.device.name + ")";
+        throw UsageError(errno_message("block device '" + config.device.name + "': cannot open " + config.path, error) +
+                         hint);
+    }
+    return fd;
 }
 
 class BlockModule final : public Module {
@@ -96,9 +93,13 @@ class BlockModule final : public Module {
         return !configs_.empty();
     }
 
+    // Every attached disk can use the block ring, so its room is reserved whenever there is one.
+    uint64_t reservation() const override { return SKIFF_RING_RESERVATION; }
+
     void open(OpenContext& ctx) override {
+        ring_gpa_ = ctx.reservation;
         for (const DiskConfig& config : configs_) {
-            Disk& disk = disks_.add(config.device.handle, Disk{});
+            Disk& disk = disks_.add(config.device.handle);
             disk.label = "block device '" + config.device.name + "' (" + config.path + ")";
             disk.read_only = config.read_only;
             disk.fd = open_file(config, false);
@@ -110,69 +111,103 @@ class BlockModule final : public Module {
                         "the seccomp filter skiff runs under forbids fdatasync: block devices are opened "
                         "O_DSYNC, every write durable when it returns");
             }
-            check_not_bound_twice(config, disk);
+            describe(config, disk);
             lock(config, disk);
-            disk.capacity = capacity_of(disk.fd.get(), config.path);
-            disk.block_size = config.block_size;
-            if (disk.capacity < disk.block_size || disk.capacity % disk.block_size != 0)
-                throw UsageError("block device '" + config.device.name + "': size of " + config.path + " (" +
-                                 std::to_string(disk.capacity) +
-                                 " bytes) must be a non-zero multiple of the block size (" +
-                                 std::to_string(disk.block_size) + " bytes)");
             skiff_manifest_entry& e = ctx.entries[config.device.handle];
             e.u.block_basic.capacity = disk.capacity;
             e.u.block_basic.block_size = static_cast<uint16_t>(disk.block_size);
+            e.u.block_basic.flags =
+                uint16_t(SKIFF_BLOCK_F_FLUSH | (disk.read_only ? SKIFF_BLOCK_F_READ_ONLY : SKIFF_BLOCK_F_DISCARD));
             e.attached = 1;
         }
-        ctx.hypercalls.add(SKIFF_HC_BLOCK_WRITE, [this, &mem = ctx.memory](uint64_t gpa) { transfer(mem, gpa, true); });
-        ctx.hypercalls.add(SKIFF_HC_BLOCK_READ, [this, &mem = ctx.memory](uint64_t gpa) { transfer(mem, gpa, false); });
+        const std::pair<uint32_t, BlockOp> calls[] = {{SKIFF_HC_BLOCK_WRITE, BlockOp::Write},
+                                                      {SKIFF_HC_BLOCK_READ, BlockOp::Read},
+                                                      {SKIFF_HC_BLOCK_FLUSH, BlockOp::Flush},
+                                                      {SKIFF_HC_BLOCK_DISCARD, BlockOp::Discard}};
+        for (const auto& [nr, op] : calls)
+            ctx.hypercalls.add(nr, [this, op, &mem = ctx.memory](uint64_t gpa) { hypercall(mem, gpa, op); });
+    }
+
+    void start(StartContext& ctx) override {
+        skiff_ring& ring = ring_in(ctx.memory.reservation(ring_gpa_, SKIFF_RING_RESERVATION));
+        ring_ = RingServer::start(
+            ctx.kvm, ctx.vm, ring, arch::kBlockRingKick, "block ring",
+            [&ring, &mem = ctx.memory, this] { return process_block_ring(ring, mem, disks_); }, ctx.control);
+        if (!ring_) return;
+        ctx.features.host_features |= SKIFF_HOST_FEATURE_BLOCK_RING;
+        ctx.features.block_ring = ring_gpa_;
     }
 
     void allow(SandboxPolicy& policy) const override {
-        ThreadPolicy& rules = policy.vcpu_thread();
-        disks_.for_each([&](const Disk& disk) {
-            rules.allow_on_fd(SCMP_SYS(pread64), disk.fd.get(), "BLOCK_READ");
-            if (disk.read_only) return;  // not even a write attempt reaches the kernel
-            rules.allow_on_fd(SCMP_SYS(pwrite64), disk.fd.get(), "BLOCK_WRITE");
-            rules.allow_on_fd(SCMP_SYS(fdatasync), disk.fd.get(), "the guest's writes reach the disk before exit");
-        });
+        allow_io(policy.vcpu_thread(), "BLOCK_* hypercalls");
+        if (ring_) allow_io(ring_->allow(policy), "the block ring");
     }
 
     // Data the guest wrote reaches the disk before skiff exits, on every way out; a device whose
-    // flush fails is named, and the run ends 254 (its writes may be lost).
+    // flush fails, or whose flush failed while the guest ran, is named, and the run ends 254 (its
+    // writes may be lost). Other I/O errors the guest was told of get one line.
     void stop() override {
+        std::exception_ptr ring_failure;
+        if (ring_) try {
+                ring_->stop();  // its last pass first: what the guest queued before HALT is done
+            } catch (...) {
+                ring_failure = std::current_exception();
+            }
         std::optional<HostError> failed;
         disks_.for_each([&](Disk& disk) {
-            if (!disk.written || disk.write_through) return;
-            disk.written = false;
+            if (disk.errors.load() > 0)
+                note(disk.label + ": " + std::to_string(disk.errors.load()) +
+                     " I/O error(s) returned to the guest (last: " + disk.last_error_text() + ")");
+            if (disk.flush_failed.load() && !failed)
+                failed = HostError(disk.label + ": a flush the guest asked for failed: its writes may be lost");
+            if (!disk.written.exchange(false) || disk.write_through) return;
             int rc;
             do rc = ::fdatasync(disk.fd.get());
             while (rc != 0 && errno == EINTR);
             if (rc != 0 && !failed)
                 failed = HostError(errno_message(disk.label + ": flushing the guest's writes failed", errno));
         });
+        if (ring_failure) std::rethrow_exception(ring_failure);
         if (failed) throw *failed;
     }
 
   private:
-    static UniqueFd open_file(const DiskConfig& config, bool write_through) {
-        const int mode = config.read_only ? O_RDONLY : O_RDWR | (write_through ? O_DSYNC : 0);
-        UniqueFd fd(::open(config.path.c_str(), mode | O_CLOEXEC));
-        if (!fd.valid()) {
-            const int error = errno;
-            std::string hint;
-            if ((error == EPERM || error == EACCES || error == EROFS) && !config.read_only)
-                hint = " (to serve it read-only: --block-readonly:" + config.device.name + ")";
-            throw UsageError(
-                errno_message("block device '" + config.device.name + "': cannot open " + config.path, error) + hint);
-        }
-        return fd;
+    void hypercall(GuestMemory& mem, uint64_t gpa, BlockOp op) {
+        auto call = mem.read_for_update<skiff_hc_block_io>(gpa);
+        const BlockResult r = execute(disks_, mem, BlockRequest{op, call.handle, call.offset, call.data, call.len});
+        call.ret = r.ret;
+        mem.write(gpa, call);
     }
 
-    // The same file behind two devices would be two views of one disk the guest thinks are apart.
-    void check_not_bound_twice(const DiskConfig& config, Disk& disk) {
+    void allow_io(ThreadPolicy& rules, const char* who) const {
+        disks_.for_each([&](const Disk& disk) {
+            const int fd = disk.fd.get();
+            rules.allow_on_fd(SCMP_SYS(pread64), fd, who);
+            if (disk.read_only) return;  // not even a write attempt reaches the kernel
+            rules.allow_on_fd(SCMP_SYS(pwrite64), fd, who);
+            rules.allow_on_fd(SCMP_SYS(fdatasync), fd, "flushes: the guest's writes reach the disk");
+            if (disk.block_device)
+                rules.allow_ioctl(fd, BLKDISCARD, "discards on a block device");
+            else
+                rules.allow_on_fd(SCMP_SYS(fallocate), fd, "discards punch holes in a file");
+        });
+    }
+
+    // Size, kind and identity of the opened file; the same file behind two devices would be two
+    // views of one disk the guest thinks are apart.
+    void describe(const DiskConfig& config, Disk& disk) {
         struct stat st;
         if (fstat(disk.fd.get(), &st) != 0) throw UsageError(errno_message(config.path, errno));
+        disk.block_device = S_ISBLK(st.st_mode);
+        if (S_ISREG(st.st_mode))
+            disk.capacity = uint64_t(st.st_size);
+        else if (!disk.block_device || ioctl(disk.fd.get(), BLKGETSIZE64, &disk.capacity) != 0)
+            throw UsageError(config.path + ": not a regular file or block device");
+        disk.block_size = config.block_size;
+        if (disk.capacity < disk.block_size || disk.capacity % disk.block_size != 0)
+            throw UsageError("block device '" + config.device.name + "': size of " + config.path + " (" +
+                             std::to_string(disk.capacity) + " bytes) must be a non-zero multiple of the block size (" +
+                             std::to_string(disk.block_size) + " bytes)");
         disk.st_dev = st.st_dev;
         disk.st_ino = st.st_ino;
         disks_.for_each([&](const Disk& other) {
@@ -195,51 +230,10 @@ class BlockModule final : public Module {
             note("the seccomp filter skiff runs under forbids flock: block devices are not locked");
     }
 
-    void transfer(GuestMemory& mem, uint64_t gpa, bool write) {
-        auto call = mem.read_for_update<skiff_hc_block_io>(gpa);
-        Disk& disk = disks_.at(call.handle);
-        if (call.len == 0 || call.offset % disk.block_size != 0 || call.len % disk.block_size != 0)
-            throw GuestFault("offset " + std::to_string(call.offset) + " and length " + std::to_string(call.len) +
-                             " must be non-zero multiples of the block size " + std::to_string(disk.block_size));
-        uint64_t end = 0;
-        if (call.len > SSIZE_MAX || __builtin_add_overflow(call.offset, call.len, &end) || end > disk.capacity) {
-            call.ret = SKIFF_HC_EINVAL;  // out of range: an error the guest handles, per the ABI
-            mem.write(gpa, call);
-            return;
-        }
-        if (write && disk.read_only) {
-            call.ret = SKIFF_HC_EUNSPEC;  // the operator made it read-only: nothing is written
-            mem.write(gpa, call);
-            return;
-        }
-        if (write) {
-            io_all(disk, mem.translate(call.data, call.len), call.offset);
-            disk.written = true;
-        } else {
-            io_all(disk, mem.translate_writable(call.data, call.len), call.offset);
-        }
-        call.ret = SKIFF_HC_OK;
-        mem.write(gpa, call);
-    }
-
-    template <typename Span>
-    static void io_all(Disk& disk, Span buf, uint64_t offset) {
-        constexpr bool is_write = std::is_const_v<typename Span::element_type>;
-        while (!buf.empty()) {
-            const ssize_t n = is_write
-                                  ? ::pwrite(disk.fd.get(), buf.data(), buf.size(), off_t(offset))
-                                  : ::pread(disk.fd.get(), const_cast<uint8_t*>(buf.data()), buf.size(), off_t(offset));
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0)
-                throw HostError(
-                    errno_message(disk.label + (is_write ? ": write failed" : ": read failed"), n < 0 ? errno : EIO));
-            buf = buf.subspan(size_t(n));
-            offset += uint64_t(n);
-        }
-    }
-
     std::vector<DiskConfig> configs_;
-    DeviceTable<Disk> disks_{"block"};
+    Disks disks_{"block"};
+    uint64_t ring_gpa_ = 0;
+    std::unique_ptr<RingServer> ring_;  // after disks_: it uses them until stopped
     int noted_write_through_ = 0;
     int noted_no_lock_ = 0;
 };
