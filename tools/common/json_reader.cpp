@@ -1,5 +1,6 @@
 #include "json_reader.h"
 
+#include <algorithm>
 #include <set>
 
 namespace skiff::tools {
@@ -79,6 +80,43 @@ json parse_json_strictly(std::string_view text, const std::string& source, bool 
     }
 }
 
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    // Optimal string alignment over three rows of the usual table.
+    std::vector<std::size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        current[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t substitution = a[i - 1] == b[j - 1] ? 0 : 1;
+            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + substitution});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                current[j] = std::min(current[j], before[j - 2] + 1);
+        }
+        before.swap(previous);
+        previous.swap(current);
+    }
+    return previous[b.size()];
+}
+
+std::optional<std::string> closest_key(std::string_view key, std::initializer_list<std::string_view> known) {
+    const std::size_t limit = key.size() <= 2 ? 0 : key.size() <= 4 ? 1 : 2;
+    std::optional<std::string> best;
+    std::size_t best_distance = limit + 1;
+    bool tie = false;
+    for (auto candidate : known) {
+        const std::size_t distance = edit_distance(key, candidate);
+        if (distance < best_distance) {
+            best = std::string(candidate);
+            best_distance = distance;
+            tie = false;
+        } else if (distance == best_distance) {
+            tie = true;
+        }
+    }
+    if (tie || best_distance > limit) return std::nullopt;
+    return best;
+}
+
 JsonObject::JsonObject(const json& object, std::string source, std::string path, std::string note)
     : object_(object), source_(std::move(source)), path_(std::move(path)), note_(std::move(note)) {
     if (!object_.is_object()) fail("must be an object");
@@ -100,7 +138,9 @@ void JsonObject::allow_only(std::initializer_list<std::string_view> allowed) con
     for (const auto& [key, value] : object_.items()) {
         bool known = false;
         for (auto name : allowed) known = known || key == name;
-        if (!known) fail(key, "unknown key");
+        if (known) continue;
+        if (auto guess = closest_key(key, allowed)) fail(key, "unknown key, did you mean \"" + *guess + "\"?");
+        fail(key, "unknown key");
     }
 }
 

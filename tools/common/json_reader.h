@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -25,6 +26,14 @@ class JsonInputError : public std::runtime_error {
 // Parses `text`, named `source` in errors; // and /* */ comments only when `comments` is true.
 json parse_json_strictly(std::string_view text, const std::string& source, bool comments = false);
 
+// The edit distance between `a` and `b`: insertions, deletions, substitutions and transpositions of
+// adjacent characters, each counting 1 ("outptu" is 1 from "output").
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The one of `known` closest to `key`, if it is close enough to be a typo of it: at most 1 edit for
+// keys of up to 4 characters, at most 2 for longer ones, and no tie with another known key.
+std::optional<std::string> closest_key(std::string_view key, std::initializer_list<std::string_view> known);
+
 // The fields of one JSON object at `path` (".", ".tests[0]") of input `source`. `note` follows every
 // error about it (e.g. which test it is).
 class JsonObject {
@@ -36,7 +45,8 @@ class JsonObject {
     // ".tests[0].name"
     std::string path_of(const std::string& key) const;
 
-    // Every key present must be one of `allowed`.
+    // Every key present must be one of `allowed`; an unknown one that looks like a typo of one of
+    // them is answered with it: ".tests[2].disk: unknown key, did you mean \"disks\"?".
     void allow_only(std::initializer_list<std::string_view> allowed) const;
     // Exactly these keys, all of them.
     void require_exactly(std::initializer_list<std::string_view> keys) const;

@@ -175,8 +175,8 @@ EmulatedRun run_emulated(const Suite& suite, const EmulatedSettings& settings, c
                 std::string("the emulated KVM host did not come up") + (timed_out ? " (timed out)" : "") + ": " + last};
     }
     std::string why_missing = timed_out      ? "the emulated host timed out before this test reported"
-                              : inner_status ? "the runner inside the emulated host ended (status " +
-                                                   std::to_string(*inner_status) + ") before this test reported"
+                              : inner_status ? "the runner inside the emulated host ended (" +
+                                                   exit_status_text(*inner_status) + ") before this test reported"
                                              : "the emulated host stopped before this test reported";
     for (const TestSpec* test : staged) {
         if (reported.count(test->name)) continue;

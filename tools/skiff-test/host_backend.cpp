@@ -4,6 +4,7 @@
 #include "fixtures.h"
 #include "scratch_dir.h"
 
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -91,6 +92,7 @@ RunOutcome run_guest(const TestSpec& test, const std::vector<std::string>& argv,
     if (host) {
         host->finish();
         outcome.host_command_exit = host->exit_code();
+        outcome.host_command_signal = host->signal();
         outcome.host_command_output = host->output();
     }
     return outcome;
@@ -119,6 +121,30 @@ TestResult run_on_host(const TestSpec& test, const HostSettings& settings) {
     } catch (const std::exception& e) {
         return failed(test.name, std::string("set-up failed: ") + e.what());
     }
+}
+
+Calibration run_calibration(const std::string& skiff) {
+    ScratchDir scratch;
+    const fs::path image = scratch.path() / "calibration.elf";
+    const auto bytes = calibration_image();
+    std::ofstream(image, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    const auto limit = std::chrono::milliseconds(long(calibration_timeout_s * 1000));
+    const auto start = Clock::now();
+    const tools::Completed run =
+        tools::run_command({skiff, "--mem=" + std::to_string(calibration_mem_mib), image.string()}, limit);
+    Calibration measured;
+    measured.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    if (run.timed_out) {
+        measured.outcome = Calibration::Outcome::timed_out;
+        measured.seconds = calibration_timeout_s;
+    } else if (run.status == calibration_exit_status) {
+        measured.outcome = Calibration::Outcome::finished;
+    } else {
+        auto last = last_lines(run.out, 1);
+        measured.why = "skiff ended with " + exit_status_text(run.status) + (last.empty() ? "" : ": " + last[0]);
+    }
+    return measured;
 }
 
 }  // namespace skiff::test

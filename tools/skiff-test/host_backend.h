@@ -2,6 +2,7 @@
 // output captured and the timeout enforced, run the host command alongside, evaluate.
 #pragma once
 
+#include "calibration.h"
 #include "result.h"
 #include "spec.h"
 
@@ -17,5 +18,9 @@ struct HostSettings {
 };
 
 TestResult run_on_host(const TestSpec& test, const HostSettings& settings);
+
+// Times the calibration guest (calibration.h) under `skiff` on this host's KVM, stopping it after
+// calibration_timeout_s.
+Calibration run_calibration(const std::string& skiff);
 
 }  // namespace skiff::test

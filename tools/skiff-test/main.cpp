@@ -7,6 +7,7 @@
 #include "report.h"
 #include "scratch_dir.h"
 #include "spec.h"
+#include "subnets.h"
 
 #include <CLI/CLI.hpp>
 
@@ -69,12 +70,27 @@ struct Choice {
     Backend backend = Backend::none;
     std::string line;    // the "backend: ..." line, saying which and why
     std::string reason;  // why, alone
+    bool host_works = false;
     EmulatedAvailability emulated;
 };
 
-Choice choose_backend(const std::string& wanted) {
+// `skiff` runs the calibration guest when --kvm=auto has both backends to choose from.
+Choice choose_backend(const std::string& wanted, const std::string& skiff, bool any_tests) {
     Choice choice;
     KvmProbe host = wanted == "emulated" ? KvmProbe{false, "not tried (--kvm=emulated)"} : probe_host_kvm();
+    choice.host_works = host.works;
+    if (host.works && wanted == "auto" && any_tests) {
+        // Host KVM works, but it may be a software one so slow that the emulated host is faster.
+        choice.emulated = probe_emulated();
+        if (choice.emulated.available) {
+            const AutoDecision decision = decide_auto(run_calibration(skiff));
+            choice.reason = decision.reason;
+            choice.backend = decision.use_emulated ? Backend::emulated : Backend::host;
+            choice.line = decision.use_emulated ? "emulated KVM (QEMU TCG + nested kvm_amd; " + decision.reason + ")"
+                                                : "host KVM (" + host.why + "; " + decision.reason + ")";
+            return choice;
+        }
+    }
     if (host.works) {
         choice.backend = Backend::host;
         choice.reason = host.why;
@@ -97,6 +113,21 @@ Choice choose_backend(const std::string& wanted) {
         choice.line = "none (" + choice.reason + ")";
     }
     return choice;
+}
+
+// A nic whose host_ip subnet this host already uses elsewhere could never be reached: refused
+// before any test runs (one line each). True when the run must stop.
+bool refuse_subnet_collisions(const Suite& suite) {
+    std::vector<InterfaceAddress> addresses;
+    try {
+        addresses = host_ipv4_addresses();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "skiff-test: not checking host_ip subnets: %s\n", e.what());
+        return false;
+    }
+    const auto problems = subnet_collisions(suite, addresses);
+    for (const auto& line : problems) std::fprintf(stderr, "skiff-test: %s\n", line.c_str());
+    return !problems.empty();
 }
 
 int run(const Options& options) {
@@ -122,31 +153,44 @@ int run(const Options& options) {
         std::fflush(stdout);
     };
 
-    Choice choice = choose_backend(options.kvm);
+    Choice choice = choose_backend(options.kvm, *skiff, !suite.tests.empty());
     if (!options.emit_markers) std::printf("skiff-test: backend: %s\n", choice.line.c_str());
     std::fflush(stdout);
     bool no_backend = choice.backend == Backend::none;
     std::string skip_reason = "no KVM backend (" + choice.reason + ")";
-    if (choice.backend == Backend::host) {
-        for (const auto& test : suite.tests) {
-            throw_if_stopped();
-            report(run_on_host(test, HostSettings{*skiff, image_dir}));
-        }
-    } else if (choice.backend == Backend::emulated) {
+    auto not_reported = [&] {
+        std::set<std::string> done;
+        for (const auto& result : results) done.insert(result.name);
+        std::vector<const TestSpec*> rest;
+        for (const auto& test : suite.tests)
+            if (!done.count(test.name)) rest.push_back(&test);
+        return rest;
+    };
+    bool on_host = choice.backend == Backend::host;
+    if (choice.backend == Backend::emulated) {
         EmulatedRun run =
             run_emulated(suite, EmulatedSettings{*skiff, image_dir, options.verbose}, choice.emulated, report);
-        if (!run.backend_worked) {
+        if (!run.backend_worked && choice.host_works) {
+            // --kvm=auto preferred the emulated host to a slow host KVM; a slow one still runs them.
+            std::printf("skiff-test: backend: host KVM (the emulated host failed: %s)\n", run.why.c_str());
+            on_host = true;
+        } else if (!run.backend_worked) {
             no_backend = true;
             skip_reason = "no KVM backend (" + run.why + ")";
             std::printf("skiff-test: backend: none (%s)\n", run.why.c_str());
         }
     }
-    if (no_backend) {
-        std::set<std::string> done;
-        for (const auto& result : results) done.insert(result.name);
-        for (const auto& test : suite.tests)
-            if (!done.count(test.name)) report(skipped(test.name, skip_reason));
+    if (on_host) {
+        // The tests run one after another, so only a test's own taps are up together (parse_suite
+        // checked those); each must still stay clear of the subnets this host already has.
+        if (refuse_subnet_collisions(suite)) return exit_usage;
+        for (const TestSpec* test : not_reported()) {
+            throw_if_stopped();
+            report(run_on_host(*test, HostSettings{*skiff, image_dir}));
+        }
     }
+    if (no_backend)
+        for (const TestSpec* test : not_reported()) report(skipped(test->name, skip_reason));
 
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     Tally counts = tally(results);
@@ -161,9 +205,7 @@ int run(const Options& options) {
     }
     if (counts.failed > 0) return 1;
     if (options.fail_on_skip && counts.skipped > 0) {
-        const std::string kind = choice.backend == Backend::emulated ? "emulated"
-                                 : choice.backend == Backend::host   ? "host"
-                                                                     : "none";
+        const std::string kind = on_host ? "host" : choice.backend == Backend::emulated ? "emulated" : "none";
         const AllowedSkips allowed =
             options.allowed_skips.empty() ? AllowedSkips{} : load_allowed_skips(options.allowed_skips, kind);
         int refused = 0;
@@ -185,7 +227,9 @@ int run(const Options& options) {
 int main(int argc, char** argv) {
     Options options;
     CLI::App app{"skiff-test: run unikernel tests under skiff, on host KVM or an emulated KVM host"};
-    app.add_option("--kvm", options.kvm, "auto: host KVM if it works, else emulated; host; emulated")
+    app.add_option("--kvm", options.kvm,
+                   "auto: host KVM if it works and runs a calibration guest fast enough, else the emulated host; "
+                   "host; emulated")
         ->check(CLI::IsMember({"auto", "host", "emulated"}))
         ->capture_default_str();
     app.add_option("--skiff", options.skiff, "the tender (default: next to skiff-test, else on PATH)");
@@ -200,6 +244,26 @@ int main(int argc, char** argv) {
         "the skips --fail-on-skip accepts: lines 'skiff-test:host|emulated NAME REASON' (tests/allowed-skips.txt)");
     app.add_flag("--emit-markers", options.emit_markers, "")->group("");  // used inside the emulated host
     app.add_option("file", options.file, "the expectations file (JSON)")->required();
+    app.footer(R"(Exit status:
+  0       no test failed
+  1       a test failed, or --fail-on-skip refused a skip
+  2       usage or input error: bad option, bad expectations file, --filter matching no test, a nic's
+          host_ip in a subnet this host already uses, --junit file not writable
+  77      nothing could run for lack of a KVM backend (ctest's SKIP_RETURN_CODE)
+  128+N   stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP); guests, taps, scratch files removed
+
+Environment it reads:
+  SKIFF_TEST_HARNESS            the emulated-kvm scripts (default: installed libexec, else the source tree)
+  SKIFF_TEST_CACHE              the emulated host's kernel and initramfs cache
+                                (default: $XDG_CACHE_HOME/skiff-test, else $HOME/.cache/skiff-test)
+  EMULATED_KVM_CPU, EMULATED_KVM_MEM   QEMU's CPU model (default max) and memory in MiB (default 1024)
+  TMPDIR                        where scratch files (disk images, the emulated host's payload) go
+  PATH                          finds skiff (after the one next to skiff-test), qemu-system-x86_64,
+                                busybox, cpio, apt-get
+
+Environment it sets for a test's host_command:
+  SKIFF_TEST_TAP_<nic>          the name of the tap device made for nic <nic>
+  SKIFF_TEST_DISK_<disk>        the path of the file made for disk <disk>)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

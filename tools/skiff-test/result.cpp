@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <regex>
 
 namespace skiff::test {
@@ -45,6 +47,18 @@ std::string_view status_name(Status status) {
     return "failed";
 }
 
+std::string signal_name(int signal) {
+    const char* abbreviation = signal > 0 && signal < NSIG ? ::sigabbrev_np(signal) : nullptr;
+    return abbreviation ? std::string("SIG") + abbreviation : "signal " + std::to_string(signal);
+}
+
+std::string exit_status_text(int status) {
+    std::string text = "status " + std::to_string(status);
+    if (status > 128 && status < 128 + NSIG && ::sigabbrev_np(status - 128))
+        text += " (" + signal_name(status - 128) + ")";
+    return text;
+}
+
 TestResult skipped(const std::string& name, const std::string& reason) {
     return TestResult{name, Status::skipped, reason, {}, {}, 0};
 }
@@ -63,9 +77,9 @@ TestResult evaluate(const TestSpec& test, const RunOutcome& outcome) {
         details.push_back("timeout: the guest was still running after " + seconds_text(test.timeout_s) +
                           " s and was killed");
     } else if (outcome.signal) {
-        problems.push_back("skiff died of signal " + std::to_string(*outcome.signal));
-        details.push_back("exit code: expected " + std::to_string(test.exit_code) + ", got signal " +
-                          std::to_string(*outcome.signal));
+        problems.push_back("skiff died of " + signal_name(*outcome.signal));
+        details.push_back("exit code: expected " + std::to_string(test.exit_code) + ", got " +
+                          signal_name(*outcome.signal));
     } else if (outcome.exit_code != test.exit_code) {
         int got = outcome.exit_code.value_or(-1);
         problems.push_back("exit code " + std::to_string(got) + ", expected " + std::to_string(test.exit_code));
@@ -90,7 +104,8 @@ TestResult evaluate(const TestSpec& test, const RunOutcome& outcome) {
             details.push_back("host command: `" + *test.host_command + "` never started");
         } else if (outcome.host_command_exit != 0) {
             std::string got = outcome.host_command_exit ? "exit status " + std::to_string(*outcome.host_command_exit)
-                                                        : std::string("killed");
+                              : outcome.host_command_signal ? "killed by " + signal_name(*outcome.host_command_signal)
+                                                            : std::string("killed");
             problems.push_back("host command failed (" + got + ")");
             details.push_back("host command: `" + *test.host_command + "` expected exit status 0, got " + got);
             for (const auto& line : last_lines(outcome.host_command_output, 10)) details.push_back("  host| " + line);

@@ -17,7 +17,8 @@ struct RunOutcome {
     bool timed_out = false;
     std::string output;  // skiff's stdout and stderr, interleaved as written
     bool host_command_ran = false;
-    std::optional<int> host_command_exit;  // nullopt: killed or died of a signal
+    std::optional<int> host_command_exit;    // nullopt: killed or died of a signal
+    std::optional<int> host_command_signal;  // the signal it died of
     std::string host_command_output;
     double seconds = 0;
 };
@@ -33,6 +34,11 @@ struct TestResult {
     std::string output;                // the guest's output (stdout+stderr of skiff)
     double seconds = 0;
 };
+
+// "SIGSEGV" for 11; "signal 99" for a number that names no signal.
+std::string signal_name(int signal);
+// A shell's exit status for a person: "status 3", "status 130 (SIGINT)".
+std::string exit_status_text(int status);
 
 TestResult evaluate(const TestSpec& test, const RunOutcome& outcome);
 

@@ -1,6 +1,7 @@
 #include "spec.h"
 
 #include "json_reader.h"
+#include "subnets.h"
 
 #include <arpa/inet.h>
 
@@ -88,6 +89,18 @@ TestSpec parse_test(const json& value, const std::string& origin, const std::str
     }
     test.disks = parse_list<DiskSpec>(named, "disks", parse_disk);
     test.nics = parse_list<NicSpec>(named, "nics", parse_nic);
+    // The taps of one test are up at the same time: two of them in one subnet would share its route.
+    for (std::size_t i = 0; i < test.nics.size(); ++i)
+        for (std::size_t k = 0; k < i; ++k) {
+            const NicSpec& a = test.nics[k];
+            const NicSpec& b = test.nics[i];
+            if (a.host_ip && b.host_ip &&
+                subnets_overlap(*parse_ipv4_prefix(*a.host_ip), *parse_ipv4_prefix(*b.host_ip)))
+                named.fail("nics", "the subnets of nic \"" + a.name + "\" (" + *a.host_ip + ") and nic \"" + b.name +
+                                       "\" (" + *b.host_ip +
+                                       ") overlap; the taps of one test are up together, so "
+                                       "give each its own subnet");
+        }
     if (named.has("bridge_nics")) test.bridge_nics = named.boolean("bridge_nics");
     if (test.bridge_nics) {
         for (const auto& nic : test.nics)
@@ -145,6 +158,16 @@ Suite filter_suite(const Suite& suite, const std::string& pattern) {
     Suite kept;
     for (const auto& test : suite.tests)
         if (std::regex_search(test.name, wanted)) kept.tests.push_back(test);
+    if (kept.tests.empty()) {
+        // Most likely a typo: say which names there are to match.
+        constexpr std::size_t shown = 5;
+        std::string names;
+        for (std::size_t i = 0; i < suite.tests.size() && i < shown; ++i)
+            names += (i ? ", " : "") + suite.tests[i].name;
+        if (suite.tests.size() > shown) names += ", ... (" + std::to_string(suite.tests.size()) + " in all)";
+        throw SpecError("--filter \"" + pattern + "\" matches no test name" +
+                        (suite.tests.empty() ? std::string(" (the file has no tests)") : "; the tests are: " + names));
+    }
     return kept;
 }
 

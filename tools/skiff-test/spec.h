@@ -59,7 +59,8 @@ inline const std::vector<std::string> known_requirements = {"net", "bridge", "ss
 Suite parse_suite(std::string_view text, const std::string& origin);
 Suite load_suite(const std::filesystem::path& file);
 
-// Keeps the tests whose name matches `pattern` (ECMAScript, searched anywhere in the name).
+// Keeps the tests whose name matches `pattern` (ECMAScript, searched anywhere in the name). Throws
+// SpecError when the regex is invalid or matches no test (naming a few of the tests there are).
 Suite filter_suite(const Suite& suite, const std::string& pattern);
 
 // The address and prefix length of "a.b.c.d/n"; nullopt when malformed.

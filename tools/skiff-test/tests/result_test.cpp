@@ -73,7 +73,32 @@ TEST(SkiffTestResult, ReportsTimeoutInsteadOfExitCode) {
 TEST(SkiffTestResult, ReportsDeathBySignal) {
     RunOutcome outcome;
     outcome.signal = 11;
-    EXPECT_EQ(evaluate(expecting(0), outcome).reason, "skiff died of signal 11");
+    auto result = evaluate(expecting(0), outcome);
+    EXPECT_EQ(result.reason, "skiff died of SIGSEGV");
+    EXPECT_EQ(result.details, std::vector<std::string>{"exit code: expected 0, got SIGSEGV"});
+}
+
+TEST(SkiffTestResult, NamesSignals) {
+    using skiff::test::exit_status_text;
+    using skiff::test::signal_name;
+    EXPECT_EQ(signal_name(2), "SIGINT");
+    EXPECT_EQ(signal_name(9), "SIGKILL");
+    EXPECT_EQ(signal_name(15), "SIGTERM");
+    EXPECT_EQ(signal_name(0), "signal 0");
+    EXPECT_EQ(signal_name(999), "signal 999");
+    EXPECT_EQ(exit_status_text(3), "status 3");
+    EXPECT_EQ(exit_status_text(128), "status 128");
+    EXPECT_EQ(exit_status_text(130), "status 130 (SIGINT)");
+    EXPECT_EQ(exit_status_text(143), "status 143 (SIGTERM)");
+}
+
+TEST(SkiffTestResult, NamesTheSignalThatKilledTheHostCommand) {
+    TestSpec test = expecting(0);
+    test.host_command = "sleep 100";
+    RunOutcome outcome = exited(0, "");
+    outcome.host_command_ran = true;
+    outcome.host_command_signal = 9;
+    EXPECT_EQ(evaluate(test, outcome).reason, "host command failed (killed by SIGKILL)");
 }
 
 TEST(SkiffTestResult, FailsWhenTheHostCommandFails) {

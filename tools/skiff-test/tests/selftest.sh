@@ -109,8 +109,26 @@ check "exit 0 when nothing fails" rc_is filtered 0
 
 echo '{"version": 1, "tests": [{"name": "x", "image": "x", "exit_code": 0, "outptu": []}]}' > typo.json
 run typo --skiff ./stub-skiff typo.json
-check "unknown key: one line, exit 2" has typo '^skiff-test: typo.json: .tests\[0\].outptu: unknown key \(test "x"\)$'
+check "unknown key: one line with a guess, exit 2" has typo '^skiff-test: typo.json: .tests\[0\].outptu: unknown key, did you mean "output"\? \(test "x"\)$'
 check "unknown key exit status" rc_is typo 2
+run nomatch --kvm="$mode" --skiff ./stub-skiff --filter '^helo' suite.json
+check "--filter matching nothing: one line naming it and the tests" has nomatch '^skiff-test: --filter "\^helo" matches no test name; the tests are: hello, wrong-exit, hangs, disks, taps, \.\.\. \(7 in all\)$'
+check "--filter matching nothing: exit 2" rc_is nomatch 2
+"$runner" --help > help.out 2>&1; echo $? > help.rc
+check "--help: exit statuses and environment" bash -c 'grep -q "^Exit status:" help.out && grep -q "^  77 " help.out && grep -q "SKIFF_TEST_TAP_<nic>" help.out && grep -q "SKIFF_TEST_CACHE" help.out'
+if [ "$mode" = host ]; then
+  # A tender that cannot run the calibration guest says nothing about speed: host KVM stays.
+  run auto --kvm=auto --skiff ./stub-skiff --filter '^hel' suite.json
+  check "--kvm=auto: one backend line with the reason" has auto '^skiff-test: backend: host KVM \(/dev/kvm works(; --kvm=auto: the calibration guest failed under host KVM \(skiff ended with status [0-9]+.*\); using host KVM \(force with --kvm=emulated\))?\)$'
+  check "--kvm=auto: the tests ran" has auto '^1 passed, 0 failed, 0 skipped$'
+fi
+if [ "$mode" = host ] && [ "$(id -u)" = 0 ] && grep -q . /sys/class/net/lo/operstate 2>/dev/null; then
+  # 127.0.0.0/8 is lo's: the tap could never be reached, so nothing runs.
+  sed 's|10.66.0.1/24|127.0.0.9/24|' suite.json > collides.json
+  run collides --kvm=host --skiff ./stub-skiff collides.json
+  check "host_ip subnet in use on this host: refused up front" has collides '^skiff-test: test "taps": nic "service0": host_ip 127.0.0.9/24 \(subnet 127.0.0.0/24\) collides with 127.0.0.0/8 on this host.s interface lo \(127.0.0.1/8\); choose another host_ip$'
+  check "host_ip subnet in use: no test ran, exit 2" bash -c '! grep -q "^\[" collides.out && [ "$(cat collides.rc)" = 2 ]'
+fi
 run usage --kvm=sometimes --skiff ./stub-skiff suite.json
 check "bad --kvm value: exit 2" rc_is usage 2
 

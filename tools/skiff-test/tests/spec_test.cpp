@@ -1,6 +1,8 @@
 // skiff-test's expectations file: what parses, and the one-line error for what does not.
 #include "spec.h"
 
+#include "json_reader.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -67,10 +69,39 @@ TEST(SkiffTestSpec, AppliesDefaults) {
 }
 
 TEST(SkiffTestSpec, RejectsUnknownKeysByName) {
-    EXPECT_EQ(error_for(one_test(R"(, "outptu": ["x"])")), "t.json: .tests[0].outptu: unknown key (test \"hello\")");
+    EXPECT_EQ(error_for(one_test(R"(, "outptu": ["x"])")),
+              "t.json: .tests[0].outptu: unknown key, did you mean \"output\"? (test \"hello\")");
     EXPECT_EQ(error_for(R"({"version": 1, "tests": [], "extra": 1})"), "t.json: .extra: unknown key");
     EXPECT_EQ(error_for(one_test(R"(, "disks": [{"name": "d", "size": 1, "sectors": 2}])")),
               "t.json: .tests[0].disks[0].sectors: unknown key (test \"hello\")");
+}
+
+TEST(SkiffTestSpec, SuggestsTheKnownKeyATypoMeant) {
+    EXPECT_EQ(error_for(one_test(R"(, "disk": [])")),
+              "t.json: .tests[0].disk: unknown key, did you mean \"disks\"? (test \"hello\")");
+    EXPECT_EQ(error_for(one_test(R"(, "timeout": 5)")),
+              "t.json: .tests[0].timeout: unknown key, did you mean \"timeout_s\"? (test \"hello\")");
+    EXPECT_EQ(error_for(one_test(R"(, "exitcode": 0)")),
+              "t.json: .tests[0].exitcode: unknown key, did you mean \"exit_code\"? (test \"hello\")");
+    EXPECT_EQ(error_for(one_test(R"(, "nics": [{"name": "n", "hostip": "10.0.0.1/24"}])")),
+              "t.json: .tests[0].nics[0].hostip: unknown key, did you mean \"host_ip\"? (test \"hello\")");
+    EXPECT_EQ(error_for(R"({"version": 1, "test": []})"), "t.json: .test: unknown key, did you mean \"tests\"?");
+    // Nothing close enough: no guess.
+    EXPECT_EQ(error_for(one_test(R"(, "memory": 5)")), "t.json: .tests[0].memory: unknown key (test \"hello\")");
+}
+
+TEST(SkiffTestSpec, EditDistanceCountsTranspositionsAsOne) {
+    using skiff::tools::edit_distance;
+    EXPECT_EQ(edit_distance("disk", "disks"), 1u);
+    EXPECT_EQ(edit_distance("outptu", "output"), 1u);
+    EXPECT_EQ(edit_distance("", "name"), 4u);
+    EXPECT_EQ(edit_distance("name", "name"), 0u);
+    EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+    using skiff::tools::closest_key;
+    EXPECT_EQ(closest_key("nmae", {"name", "image"}), "name");
+    EXPECT_EQ(closest_key("ab", {"a", "b"}), std::nullopt);         // two letters: never a guess
+    EXPECT_EQ(closest_key("mtux", {"mtu", "mtuy"}), std::nullopt);  // a tie: no guess
+    EXPECT_EQ(closest_key("sectors", {"name", "size", "sector_size"}), std::nullopt);
 }
 
 TEST(SkiffTestSpec, RejectsWrongTypes) {
@@ -131,6 +162,39 @@ TEST(SkiffTestSpec, FiltersByRegexOnName) {
     ASSERT_EQ(kept.tests.size(), 1u);
     EXPECT_EQ(kept.tests[0].name, "net-echo");
     EXPECT_THROW(skiff::test::filter_suite(suite, "("), SpecError);
+}
+
+TEST(SkiffTestSpec, RefusesAFilterThatMatchesNothing) {
+    auto error = [](const skiff::test::Suite& suite, const std::string& pattern) -> std::string {
+        try {
+            skiff::test::filter_suite(suite, pattern);
+        } catch (const SpecError& e) {
+            return e.what();
+        }
+        return "";
+    };
+    auto two = parse_suite(R"({"version": 1, "tests": [{"name": "net-echo", "image": "x", "exit_code": 0},
+                                                        {"name": "hello", "image": "y", "exit_code": 0}]})",
+                           "t.json");
+    EXPECT_EQ(error(two, "^helo"), "--filter \"^helo\" matches no test name; the tests are: net-echo, hello");
+    std::string many = R"({"version": 1, "tests": [)";
+    for (int i = 0; i < 7; ++i)
+        many +=
+            std::string(i ? "," : "") + R"({"name": "t)" + std::to_string(i) + R"(", "image": "x", "exit_code": 0})";
+    EXPECT_EQ(error(parse_suite(many + "]}", "t.json"), "nope"),
+              "--filter \"nope\" matches no test name; the tests are: t0, t1, t2, t3, t4, ... (7 in all)");
+    EXPECT_EQ(error(parse_suite(R"({"version": 1, "tests": []})", "t.json"), "x"),
+              "--filter \"x\" matches no test name (the file has no tests)");
+}
+
+TEST(SkiffTestSpec, RefusesOverlappingSubnetsWithinOneTest) {
+    EXPECT_EQ(error_for(one_test(R"(, "nics": [{"name": "a", "host_ip": "10.0.0.1/24"},
+                                               {"name": "b", "host_ip": "10.0.0.2/16"}])")),
+              "t.json: .tests[0].nics: the subnets of nic \"a\" (10.0.0.1/24) and nic \"b\" (10.0.0.2/16) overlap; "
+              "the taps of one test are up together, so give each its own subnet (test \"hello\")");
+    EXPECT_EQ(error_for(one_test(R"(, "nics": [{"name": "a", "host_ip": "10.0.0.1/24"},
+                                               {"name": "b", "host_ip": "10.0.1.1/24"}, {"name": "c"}])")),
+              "");
 }
 
 TEST(SkiffTestSpec, ParsesIpv4Prefixes) {
