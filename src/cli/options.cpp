@@ -110,7 +110,8 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
     app.formatter(std::make_shared<UsageFormatter>(program));
     app.footer(footer(modules));
     app.set_version_flag("--version", version_text(program));
-    app.add_option("--mem", options.mem_mib, "Guest memory in MiB, rounded down to 2 MiB (default 512, at most 4096)")
+    app.add_option("--mem", options.mem_mib,
+                   "Guest memory in MiB (default 512): rounded down to a multiple of 2 MiB, and 1 gives 2 MiB")
         ->check(CLI::Range(1, 4096));
     app.add_flag("--dump-manifest", options.dump_manifest, "Print the devices the unikernel declares and exit");
     app.add_flag_callback(
