@@ -20,11 +20,4 @@ const struct skiff_manifest_entry *skiff_manifest_entry_of(skiff_handle_t handle
 /* The first entry of TYPE called NAME, storing its index in *HANDLE; NULL if none. */
 const struct skiff_manifest_entry *skiff_manifest_find(const char *name, uint32_t type, skiff_handle_t *handle);
 
-/* Used by the library itself where gcc would otherwise emit a call anyway. */
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *restrict dst, const void *restrict src, size_t n);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-size_t strlen(const char *s);
-
 #endif

@@ -1,6 +1,7 @@
 /* The memory and string functions gcc may emit calls to even in freestanding code, plus the few
- * the library uses. Built with -fno-builtin and -fno-tree-loop-distribute-patterns so that gcc
- * does not turn these loops back into calls to themselves. */
+ * the library uses; skiff.h declares them for applications. Built with -fno-builtin and
+ * -fno-tree-loop-distribute-patterns so that gcc does not turn these loops back into calls to
+ * themselves. */
 #include "bindings.h"
 
 void *memset(void *dst, int c, size_t n)
@@ -19,7 +20,6 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n)
     return dst;
 }
 
-void *memmove(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
@@ -34,7 +34,6 @@ void *memmove(void *dst, const void *src, size_t n)
     return dst;
 }
 
-int memcmp(const void *a, const void *b, size_t n);
 int memcmp(const void *a, const void *b, size_t n)
 {
     const unsigned char *x = a, *y = b;
@@ -62,7 +61,6 @@ int strcmp(const char *a, const char *b)
     return (unsigned char)*a - (unsigned char)*b;
 }
 
-int strncmp(const char *a, const char *b, size_t n);
 int strncmp(const char *a, const char *b, size_t n)
 {
     for (; n > 0; n--, a++, b++) {

@@ -1,6 +1,7 @@
 /* blockcopy: verifies a known pattern on the disk "source", copies it block by block to "dest",
  * then reads "dest" back and verifies it. With the argument `fill` it first writes the pattern to
  * "source" (so it also works on fresh, zero-filled disks). Byte i of block b is (b * 7 + i) & 0xff.
+ * A run longer than a second prints a progress line each second (a quick one prints none).
  * Try: truncate -s 1M a.img b.img; skiff --block:source=a.img --block:dest=b.img blockcopy.elf fill */
 #include "skiff_util.h"
 
@@ -19,6 +20,29 @@ static int has_word(const char *cmdline, const char *word)
             p++;
     }
     return 0;
+}
+
+#define NSEC_PER_SEC 1000000000ull
+
+/* Blocks handled so far out of TOTAL (each block is read or written once per pass), and when the
+ * next progress line is due. The clock is read without a hypercall. */
+struct progress {
+    uint64_t done, total;
+    skiff_time_t next;
+};
+
+static void progress_step(struct progress *p, const char *pass)
+{
+    p->done++;
+    skiff_time_t now = skiff_clock_monotonic();
+    if (now < p->next)
+        return;
+    p->next = now + NSEC_PER_SEC;
+    out("blockcopy: ");
+    out(pass);
+    out(", ");
+    out_u64(p->done * 100 / p->total);
+    out("% done\n");
 }
 
 static uint8_t pattern(uint64_t block, size_t i)
@@ -89,12 +113,18 @@ int skiff_app_main(const struct skiff_start_info *si)
     size_t bs = src_info.block_size;
     uint64_t blocks = src_info.capacity / bs;
     uint8_t *buf = (uint8_t *)si->heap_start;
+    int fill = has_word(si->cmdline, "fill");
+    struct progress progress;
+    progress.done = 0;
+    progress.total = blocks * (fill ? 3 : 2);
+    progress.next = skiff_clock_monotonic() + NSEC_PER_SEC;
 
-    if (has_word(si->cmdline, "fill")) {
+    if (fill) {
         for (uint64_t b = 0; b < blocks; b++) {
             fill_pattern(buf, bs, b);
             if (skiff_block_write(src, b * bs, buf, bs) != SKIFF_R_OK)
                 return io_failed("write", "source", b);
+            progress_step(&progress, "filling source");
         }
     }
     for (uint64_t b = 0; b < blocks; b++) {
@@ -104,6 +134,7 @@ int skiff_app_main(const struct skiff_start_info *si)
             return SKIFF_EXIT_FAILURE;
         if (skiff_block_write(dst, b * bs, buf, bs) != SKIFF_R_OK)
             return io_failed("write", "dest", b);
+        progress_step(&progress, "copying");
     }
     for (uint64_t b = 0; b < blocks; b++) {
         for (size_t i = 0; i < bs; i++)
@@ -112,6 +143,7 @@ int skiff_app_main(const struct skiff_start_info *si)
             return io_failed("read", "dest", b);
         if (!check_pattern(buf, bs, b, "dest"))
             return SKIFF_EXIT_FAILURE;
+        progress_step(&progress, "verifying dest");
     }
     out("blockcopy: copied and verified ");
     out_u64(blocks);

@@ -113,6 +113,22 @@ uintptr_t skiff_tls_tp_offset(uintptr_t tls_block);
 /* Fill a zeroed block of skiff_tls_size() bytes: copy the TLS image, set the thread pointer slot. */
 skiff_result_t skiff_tls_init(uintptr_t tls_block);
 
+/* The memory and string functions libskiff-bindings provides, with their standard C signatures (so
+ * a libc's <string.h> may be included too). The compiler may call the first four even where the
+ * code does not: for structure copies, zeroing and comparisons. */
+#ifdef __cplusplus
+#define SKIFF_RESTRICT __restrict
+#else
+#define SKIFF_RESTRICT restrict
+#endif
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *SKIFF_RESTRICT dst, const void *SKIFF_RESTRICT src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

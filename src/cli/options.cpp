@@ -128,7 +128,7 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
     app.set_version_flag("--version", version_text(program));
     app.add_option_function<std::string>(
            "--mem", [&options](const std::string& text) { options.mem_mib = parse_mem(text); },
-           "Guest memory in MiB, rounded down to a multiple of 2 MiB, at least 2 (default 512, at most 4096)")
+           "Guest memory in MiB (default 512, at most 4096): rounded down to a multiple of 2 MiB, and 1 gives 2 MiB")
         ->type_name("MiB");
     app.add_flag("--dump-manifest", options.dump_manifest, "Print the devices the unikernel declares and exit");
     app.add_flag_callback(

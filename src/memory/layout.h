@@ -7,7 +7,7 @@
 
 namespace skiff {
 
-// --mem=MiB → bytes: rounded down to 2 MiB (0 and 1 become 2 MiB); over 4 GiB is a UsageError.
+// --mem=MiB → bytes: rounded down to a multiple of 2 MiB (0 and 1 become 2 MiB); over 4 GiB is a UsageError.
 uint64_t guest_memory_size(uint64_t mib);
 
 struct MemoryLayout {
