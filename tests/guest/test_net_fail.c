@@ -1,7 +1,7 @@
 /* Net devices failing under the guest, and raw net calls the bindings would never make. Devices
  * "service0" and "service1"; the runner's host_command breaks the taps while the guest runs.
  *   mode=wait          waits an hour in POLL on service0 (the tap is deleted meanwhile)
- *   mode=write-later   after 1.5 s, writes one frame to service1 (whose tap is down by then), then
+ *   mode=write-later   after 4 s, writes one frame to service1 (whose tap is down by then), then
  *                      waits an hour in POLL; through the ring unless --skiff:no-ring leads
  *   mode=ring-bad-entry then=poll|halt
  *                      queues a ring write whose buffer lies beyond guest memory, then waits in a
@@ -109,7 +109,7 @@ int skiff_app_main(const struct skiff_start_info *si)
     if (util_streq(mode, "wait"))
         return wait_a_long_time(h0, h1);
     if (util_streq(mode, "write-later")) {
-        wait_until(skiff_clock_monotonic() + 1500 * NSEC_PER_MSEC, h0, h1);
+        wait_until(skiff_clock_monotonic() + 4000 * NSEC_PER_MSEC, h0, h1); /* the host command has run by then, even under TCG */
         out("writing a frame to service1\n");
         CHECK(skiff_net_write(h1, frame, sizeof frame) == SKIFF_R_OK);
         return wait_a_long_time(h0, h1);
