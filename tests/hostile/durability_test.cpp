@@ -236,3 +236,72 @@ TEST(FailedFlush, IsReportedNamingTheDeviceWithExit254) {
 
 }  // namespace
 }  // namespace skiff::hostile
+
+namespace skiff::hostile {
+namespace {
+
+// A guest's flush is a barrier it can rely on before anything else happens: through the block ring
+// (and through the hypercall), the writes before it, then fdatasync on the disk, all before the
+// guest says "flushed"; killed at once afterwards (SIGKILL: no clean path), the file holds them.
+class GuestFlush : public ::testing::TestWithParam<bool> {};
+
+TEST_P(GuestFlush, IsDurableBeforeTheGuestGoesOn) {
+    const bool ring = GetParam();
+    const fs::path image = guest_image("test_blk_ring");
+    if (!fs::exists(image)) GTEST_SKIP() << image << " not built";
+    if (!kvm_usable()) GTEST_SKIP() << "no usable /dev/kvm";
+    if (!fs::exists("/usr/bin/strace")) GTEST_SKIP() << "strace not installed";
+    ScratchDir scratch("guest-flush");
+    const fs::path disk = scratch.path() / "disk.img", trace = scratch.path() / "trace.txt";
+    write_file(disk, std::vector<uint8_t>(64 * 512, 0));
+    std::vector<std::string> argv{"/usr/bin/strace",
+                                  "-f",
+                                  "-qq",
+                                  "-e",
+                                  "trace=openat,pwrite64,fdatasync,write",
+                                  "-o",
+                                  trace.string(),
+                                  skiff_binary(),
+                                  "--mem=32",
+                                  "--block:storage=" + disk.string(),
+                                  image.string()};
+    if (!ring) argv.push_back("--skiff:no-ring");
+    argv.insert(argv.end(), {"mode=flush", "tag=3"});
+    tools::ChildOptions options;
+    options.separate_stderr = true;
+    tools::Child child = tools::Child::start(argv, options);
+    const auto deadline = tools::Clock::now() + std::chrono::seconds(30);
+    while (child.output().find("flushed") == std::string::npos && !child.done() && tools::Clock::now() < deadline)
+        tools::wait_for_any({&child}, std::min(deadline, tools::Clock::now() + std::chrono::milliseconds(50)));
+    ASSERT_NE(child.output().find("flushed"), std::string::npos) << child.output() << child.error_output();
+    child.kill_group();
+    child.finish();
+    if (child.error_output().find("ptrace") != std::string::npos) GTEST_SKIP() << "ptrace not permitted here";
+
+    std::ifstream in(trace);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    ASSERT_TRUE(
+        std::regex_search(text, m, std::regex("openat\\([^\\n]*" + disk.string() + "\", O_RDWR[^\\n]*= ([0-9]+)")))
+        << text;
+    const std::string fd = m[1];
+    const size_t last_write = text.rfind("pwrite64(" + fd + ",");
+    std::smatch synced;
+    const std::string after_write = text.substr(last_write == std::string::npos ? 0 : last_write);
+    const bool found = std::regex_search(after_write, synced, std::regex("fdatasync\\(" + fd + "\\) *= 0\n"));
+    const size_t sync = found ? last_write + size_t(synced.position(0)) : std::string::npos;
+    const size_t said = text.find("write(1, \"flushed\\n\"");
+    ASSERT_NE(last_write, std::string::npos) << text;
+    ASSERT_NE(sync, std::string::npos) << "no fdatasync after the last write:\n" << text;
+    ASSERT_NE(said, std::string::npos) << text;
+    EXPECT_LT(sync, said) << "the guest went on before its data was durable:\n" << text;
+    const std::vector<uint8_t> bytes = read_all(disk);
+    for (size_t i = 0; i < 8 * 512; ++i)  // the pattern of test_blk_ring.c, tag 3
+        ASSERT_EQ(bytes[i], uint8_t((i / 512) * 31 + (i % 512) * 7 + 3 * 101 + 5)) << "byte " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, GuestFlush, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "ring" : "hypercall"; });
+
+}  // namespace
+}  // namespace skiff::hostile
