@@ -124,13 +124,14 @@ int run(int argc, char** argv) {
     Kvm kvm;
     arch::check_host(kvm);
     Vm vm(kvm);
+    arch::restrict_vm(kvm, vm, options->host_cpu);
     trace.mark("kvm+vm");
     load_image(memory, image, plan);
     vm.set_memory(0, memory.mapped_size(), memory.host_base());
     trace.mark("memory");
     KvmVcpu vcpu(vm.create_vcpu(kvm));
     control.attach(vcpu.fd());
-    arch::set_entry_state(kvm, vcpu.fd(), {plan.entry, memory.size(), SKIFF_BOOT_INFO_BASE});
+    arch::set_entry_state(kvm, vcpu.fd(), {plan.entry, memory.size(), SKIFF_BOOT_INFO_BASE, options->host_cpu});
     BootFeatures features;
     StartContext start{kvm, vm, vcpu, memory, control, features};
     modules.start(start);

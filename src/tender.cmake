@@ -10,7 +10,8 @@ set(module_sources_dumpcore modules/dumpcore/dumpcore.cpp modules/dumpcore/core_
 
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set(SKIFF_ARCH x86_64)
-  set(arch_sources arch/x86_64/arch.cpp arch/x86_64/page_tables.cpp arch/x86_64/debug.cpp)
+  set(arch_sources arch/x86_64/arch.cpp arch/x86_64/page_tables.cpp arch/x86_64/debug.cpp
+                   arch/x86_64/cpu_template.cpp)
 else()
   message(FATAL_ERROR "skiff: no support for ${CMAKE_SYSTEM_PROCESSOR} (x86_64 only)")
 endif()

@@ -40,12 +40,21 @@ void check_plan(const std::string& image, const LoadPlan& plan);
 void write_tables(GuestMemory& mem, const LoadPlan& plan);
 
 struct EntryState {
-    uint64_t entry;      // the image's entry point
-    uint64_t mem_size;   // guest-visible memory: the stack starts just below it
-    uint64_t boot_info;  // GPA of the boot info, the entry point's argument
+    uint64_t entry;         // the image's entry point
+    uint64_t mem_size;      // guest-visible memory: the stack starts just below it
+    uint64_t boot_info;     // GPA of the boot info, the entry point's argument
+    bool host_cpu = false;  // --cpu=host: the guest sees every CPU feature KVM offers
 };
 // Puts the vCPU in the ABI's entry state (registers, CPU features the guest sees).
 void set_entry_state(const Kvm& kvm, VcpuFd& vcpu, const EntryState& state);
+
+// Narrows what the guest may do to the CPU beyond what the ABI needs (docs/guest-abi.md §4.6): on
+// x86, the MSRs it may read and write; a denied access ends the run naming it. Nothing with
+// `host_cpu`. Where KVM cannot, says so on one line and carries on.
+void restrict_vm(const Kvm& kvm, Vm& vm, bool host_cpu);
+
+// An exit of this architecture's own (x86: a denied MSR access), decoded; Other if none.
+VcpuExit decode_arch_exit(const kvm_run& run);
 
 // The frequency of the cycle counter the guest's clock reads, in Hz (boot info cpu_cycle_freq).
 uint64_t cycle_frequency(VcpuFd& vcpu);

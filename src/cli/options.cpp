@@ -130,6 +130,16 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
            "--mem", [&options](const std::string& text) { options.mem_mib = parse_mem(text); },
            "Guest memory in MiB (default 512, at most 4096): rounded down to a multiple of 2 MiB, and 1 gives 2 MiB")
         ->type_name("MiB");
+    app.add_option_function<std::string>(
+           "--cpu",
+           [&options](const std::string& model) {
+               if (model != "minimal" && model != "host")
+                   throw UsageError("--cpu=" + model + ": the guest CPU is 'minimal' (default) or 'host'");
+               options.host_cpu = model == "host";
+           },
+           "The CPU the guest sees: minimal (default: what a unikernel needs, MSRs filtered), or host "
+           "(debugging only: every feature KVM offers, nested virtualization included; weakens the sandbox)")
+        ->type_name("MODEL");
     app.add_flag("--dump-manifest", options.dump_manifest, "Print the devices the unikernel declares and exit");
     app.add_flag_callback(
         "--no-sandbox", [&options] { options.sandbox = false; },

@@ -12,6 +12,7 @@ namespace skiff {
 
 struct Options {
     uint64_t mem_mib = 512;
+    bool host_cpu = false;                     // --cpu=host: every CPU feature KVM offers, no MSR filter
     std::vector<ModuleOption> module_options;  // every module option, in order
     std::string unikernel;
     std::vector<std::string> guest_args;

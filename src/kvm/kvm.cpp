@@ -69,6 +69,19 @@ Kvm::Kvm() : fd_(::open("/dev/kvm", O_RDWR | O_CLOEXEC)) {
     if (!has(KVM_CAP_USER_MEMORY)) throw SetupError("KVM: no user memory (KVM_CAP_USER_MEMORY)");
 }
 
+bool Vm::enable_cap(uint32_t capability, uint64_t arg0) {
+    kvm_enable_cap cap{};
+    cap.cap = capability;
+    cap.args[0] = arg0;
+    return ioctl(fd(), KVM_ENABLE_CAP, &cap) == 0;
+}
+
+#if defined(__x86_64__)
+bool Vm::set_msr_filter(const kvm_msr_filter& filter) {
+    return ioctl(fd(), KVM_X86_SET_MSR_FILTER, &filter) == 0;
+}
+#endif
+
 int Kvm::check_extension(int capability) const {
     return ioctl(fd(), KVM_CHECK_EXTENSION, capability);
 }

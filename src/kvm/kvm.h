@@ -43,6 +43,12 @@ class Vm {
     bool add_ioeventfd(uint64_t addr, bool pio, int eventfd);
     // KVM_CREATE_VCPU with id 0, its run area mapped.
     VcpuFd create_vcpu(const Kvm& kvm);
+    // KVM_ENABLE_CAP on the VM with one argument; false (errno set) if KVM refuses.
+    bool enable_cap(uint32_t capability, uint64_t arg0);
+#if defined(__x86_64__)
+    // KVM_X86_SET_MSR_FILTER; false (errno set) if KVM refuses.
+    bool set_msr_filter(const kvm_msr_filter& filter);
+#endif
 
   private:
     UniqueFd fd_;

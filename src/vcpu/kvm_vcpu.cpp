@@ -58,10 +58,7 @@ VcpuExit KvmVcpu::run() {
             exit.detail = run.internal.suberror;
             exit.what = internal_error_hint_;
             break;
-        default:
-            exit.kind = VcpuExit::Kind::Other;
-            exit.detail = run.exit_reason;
-            break;
+        default: return arch::decode_arch_exit(run);
     }
     return exit;
 }

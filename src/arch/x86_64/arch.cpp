@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "arch/arch.h"
+#include "arch/x86_64/cpu_template.h"
 #include "arch/x86_64/page_tables.h"
 #include "common/error.h"
 #include "sandbox/sandbox.h"
@@ -85,7 +86,7 @@ void write_tables(GuestMemory& mem, const LoadPlan& plan) {
 }
 
 void set_entry_state(const Kvm& kvm, VcpuFd& vcpu, const EntryState& state) {
-    vcpu.set_cpuid(kvm.supported_cpuid());
+    vcpu.set_cpuid(state.host_cpu ? kvm.supported_cpuid() : x86::guest_cpuid(kvm.supported_cpuid()));
     vcpu.set_sregs(long_mode(vcpu.get_sregs()));
     kvm_regs regs{};
     regs.rip = state.entry;
@@ -93,6 +94,43 @@ void set_entry_state(const Kvm& kvm, VcpuFd& vcpu, const EntryState& state) {
     regs.rdi = state.boot_info;
     regs.rflags = SKIFF_X86_RFLAGS_INIT;
     vcpu.set_regs(regs);
+}
+
+void restrict_vm(const Kvm& kvm, Vm& vm, bool host_cpu) {
+    if (host_cpu) return;
+    if (!kvm.has(KVM_CAP_X86_MSR_FILTER) || !kvm.has(KVM_CAP_X86_USER_SPACE_MSR)) {
+        note("this KVM cannot filter MSRs (no KVM_CAP_X86_MSR_FILTER): the guest may access every MSR KVM emulates");
+        return;
+    }
+    // Denied accesses exit to skiff (which ends the run naming the MSR) instead of a #GP the guest
+    // would most likely turn into a triple fault without saying which.
+    if (!vm.enable_cap(KVM_CAP_X86_USER_SPACE_MSR, KVM_MSR_EXIT_REASON_FILTER))
+        throw SetupError(errno_message("KVM: KVM_CAP_X86_USER_SPACE_MSR", errno));
+    static uint8_t all_allowed[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};  // up to 64 MSRs a range
+    kvm_msr_filter filter{};
+    filter.flags = KVM_MSR_FILTER_DEFAULT_DENY;
+    size_t n = 0;
+    for (const x86::MsrRange& r : x86::allowed_msrs()) {
+        filter.ranges[n++] = {KVM_MSR_FILTER_READ, r.count, r.first, all_allowed};
+        if (r.write) filter.ranges[n++] = {KVM_MSR_FILTER_WRITE, r.count, r.first, all_allowed};
+    }
+    if (!vm.set_msr_filter(filter)) throw SetupError(errno_message("KVM: KVM_X86_SET_MSR_FILTER", errno));
+}
+
+VcpuExit decode_arch_exit(const kvm_run& run) {
+    VcpuExit exit;
+    if (run.exit_reason != KVM_EXIT_X86_RDMSR && run.exit_reason != KVM_EXIT_X86_WRMSR) {
+        exit.kind = VcpuExit::Kind::Other;
+        exit.detail = run.exit_reason;
+        return exit;
+    }
+    const bool write = run.exit_reason == KVM_EXIT_X86_WRMSR;
+    const std::string name = x86::msr_name(run.msr.index);
+    exit.kind = VcpuExit::Kind::BadAccess;
+    exit.detail = run.msr.index;
+    exit.what = std::string(write ? "wrmsr" : "rdmsr") + " of MSR " + hex(run.msr.index) +
+                (name.empty() ? "" : " (" + name + ")") + ", which the MSR filter denies (docs/guest-abi.md §4.6)";
+    return exit;
 }
 
 uint64_t cycle_frequency(VcpuFd& vcpu) {

@@ -7,7 +7,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -138,8 +137,6 @@ class GdbModule final : public Module, public RunObserver, public gdb::DebugTarg
         rules.allow_on_fd(SCMP_SYS(write), fd, "gdb: replies");
         rules.allow_on_fd(SCMP_SYS(close), fd, "gdb: the debugger detached");
         rules.allow(SCMP_SYS(ppoll), "gdb: waiting for the debugger or a stop");
-        rules.allow(SCMP_SYS(mprotect), {arg_masked(2, PROT_EXEC, 0)},
-                    "gdb: breakpoints in text lift its read-only mapping for the write (never executable)");
         poll_->allow_remove_interrupt(rules, fd);
         arch::allow_debugging(rules, vcpu_->fd());
     }
