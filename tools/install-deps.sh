@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang clang-format clang-tidy libfuzzer-14-dev
   libelf-dev libcli11-dev libgtest-dev libgmock-dev nlohmann-json3-dev libseccomp-dev libbenchmark-dev
+  liburing-dev
   qemu-system-x86 busybox-static cpio xz-utils iproute2 iputils-ping file
   strace util-linux procps gdb help2man man-db
 )
