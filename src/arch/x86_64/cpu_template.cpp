@@ -10,39 +10,39 @@ constexpr uint32_t bit(int n) {
 }
 
 // Leaf 1.
-constexpr uint32_t kLeaf1EcxHidden = bit(2)     // DTES64: 64-bit debug store
-                                     | bit(3)   // MONITOR/MWAIT: KVM exits on them anyway
-                                     | bit(4)   // DS-CPL
-                                     | bit(5)   // VMX: nested virtualization
-                                     | bit(6)   // SMX
-                                     | bit(7)   // EIST
-                                     | bit(8)   // TM2
-                                     | bit(14)  // xTPR update control
-                                     | bit(15)  // PDCM: perfmon capabilities MSR
-                                     | bit(21)  // x2APIC: the guest has no interrupts
+constexpr uint32_t kLeaf1EcxHidden = bit(2)      // DTES64: 64-bit debug store
+                                     | bit(3)    // MONITOR/MWAIT: KVM exits on them anyway
+                                     | bit(4)    // DS-CPL
+                                     | bit(5)    // VMX: nested virtualization
+                                     | bit(6)    // SMX
+                                     | bit(7)    // EIST
+                                     | bit(8)    // TM2
+                                     | bit(14)   // xTPR update control
+                                     | bit(15)   // PDCM: perfmon capabilities MSR
+                                     | bit(21)   // x2APIC: the guest has no interrupts
                                      | bit(24);  // TSC deadline timer: likewise
 constexpr uint32_t kLeaf1EcxHypervisor = bit(31);
-constexpr uint32_t kLeaf1EdxHidden = bit(21)    // DS: debug store
-                                     | bit(22)  // ACPI thermal MSRs
-                                     | bit(29)  // TM
+constexpr uint32_t kLeaf1EdxHidden = bit(21)     // DS: debug store
+                                     | bit(22)   // ACPI thermal MSRs
+                                     | bit(29)   // TM
                                      | bit(31);  // PBE
 // Leaf 7, subleaf 0.
-constexpr uint32_t kLeaf7EbxHidden = bit(2)     // SGX
-                                     | bit(4)   // HLE (TSX)
-                                     | bit(11)  // RTM (TSX)
-                                     | bit(12)  // RDT monitoring
-                                     | bit(15)  // RDT allocation
+constexpr uint32_t kLeaf7EbxHidden = bit(2)      // SGX
+                                     | bit(4)    // HLE (TSX)
+                                     | bit(11)   // RTM (TSX)
+                                     | bit(12)   // RDT monitoring
+                                     | bit(15)   // RDT allocation
                                      | bit(25);  // Intel processor trace
-constexpr uint32_t kLeaf7EcxHidden = bit(30);   // SGX launch configuration
+constexpr uint32_t kLeaf7EcxHidden = bit(30);    // SGX launch configuration
 // Leaf 0x8000_0001.
-constexpr uint32_t kExtEcxHidden = bit(2)       // SVM: nested virtualization
-                                   | bit(10)    // IBS: instruction-based sampling
-                                   | bit(12)    // SKINIT
-                                   | bit(13)    // WDT
-                                   | bit(15)    // LWP
-                                   | bit(23)    // core performance counters
-                                   | bit(24)    // northbridge performance counters
-                                   | bit(28);   // L2 performance counters
+constexpr uint32_t kExtEcxHidden = bit(2)      // SVM: nested virtualization
+                                   | bit(10)   // IBS: instruction-based sampling
+                                   | bit(12)   // SKINIT
+                                   | bit(13)   // WDT
+                                   | bit(15)   // LWP
+                                   | bit(23)   // core performance counters
+                                   | bit(24)   // northbridge performance counters
+                                   | bit(28);  // L2 performance counters
 
 // Whole leaves a guest has no use for: architectural perfmon (0xA), SGX (0x12), processor trace
 // (0x14), SVM's features (0x8000_000A), and every hypervisor leaf (KVM's paravirtual features,

@@ -1,5 +1,6 @@
-// Builds tiny ELF64 images byte by byte, so each test shows exactly what the loader is fed.
-// Layout: ELF header at 0, program header table at 64, then each segment's data in table order.
+// Builds tiny ELF64 images byte by byte, so each test shows exactly what the loader is fed; also
+// skiff-test's calibration guest (tools/skiff-test/calibration.cpp). Layout: ELF header at 0, program header table at
+// 64, then each segment's data in table order.
 #pragma once
 
 #include <elf.h>
