@@ -130,12 +130,13 @@ static int corrupt(skiff_handle_t h, const struct skiff_block_info *info, uint8_
     e->operation = 99;
     e->handle = (uint32_t)h;
     e->len = 0;
+    /* Said before the entries are published: the tender's thread may end the run at once. */
+    out("queuing a bad block ring entry\n");
     __asm__ __volatile__("" : : : "memory");
     ring->ent_tail = tail + 2;
     __asm__ __volatile__("mfence" : : : "memory");
     if (ring->needs_kick)
         __asm__ __volatile__("outl %0, %1" : : "a"(0u), "d"((uint16_t)SKIFF_BLOCK_RING_KICK_PORT) : "memory");
-    out("queued a bad block ring entry\n");
     skiff_yield(skiff_clock_monotonic() + 3600ull * NSEC_PER_SEC, NULL);
     return test_fail("the tender let the guest run on");
 }

@@ -64,12 +64,13 @@ static int ring_bad_entry(const char *then)
     e->data = bi->mem_size + 0x1000; /* inside the ring's own reservation: never a valid buffer */
     e->len = 64;
     e->id = 0;
+    /* Said before the entry is published: the tender's thread may end the run at once. */
+    out("queuing a bad ring entry\n");
     __asm__ __volatile__("" : : : "memory");
     ring->ent_tail = tail + 1;
     __asm__ __volatile__("mfence" : : : "memory");
     if (ring->needs_kick)
         __asm__ __volatile__("outl %0, %1" : : "a"(0u), "d"((uint16_t)SKIFF_RING_KICK_PORT) : "memory");
-    out("queued a bad ring entry\n");
     if (util_streq(then, "poll"))
         poll_forever();
     return 0; /* then=halt: HALT(0) right away; the tender must still find the entry */
