@@ -91,6 +91,14 @@ int run_then_stop(KvmVcpu& vcpu, GuestMemory& memory, const HypercallTable& hype
     return status;
 }
 
+// The guest has ended and every module has stopped: devices are synced, threads are done. The rest
+// (the VM, guest memory, fds) the kernel releases at exit anyway, faster than one by one.
+[[noreturn]] void leave(int status) {
+    std::cout.flush();
+    SetupTrace::instance().mark("teardown");
+    _exit(status);
+}
+
 int run(int argc, char** argv) {
     ModuleSet modules(compiled_modules());
     const auto options = parse_command_line(argc, argv, modules.compiled());
@@ -152,7 +160,7 @@ int run(int argc, char** argv) {
     trace.mark("sandbox");
     const int status = run_then_stop(vcpu, memory, hypercalls, control, modules);
     trace.mark("guest-run");
-    return status;
+    leave(status);
 }
 
 }  // namespace

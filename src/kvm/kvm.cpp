@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -42,6 +44,16 @@ std::vector<uint8_t> cpuid_buffer(uint32_t n) {
 }
 #endif
 
+// The name of group GID, from /etc/group itself rather than through NSS (getgrgid), which a static
+// skiff cannot load; "" if it is not there.
+std::string local_group_name(gid_t gid) {
+    const std::unique_ptr<FILE, int (*)(FILE*)> groups(std::fopen("/etc/group", "re"), std::fclose);
+    if (!groups) return "";
+    while (const group* g = fgetgrent(groups.get()))
+        if (g->gr_gid == gid) return g->gr_name;
+    return "";
+}
+
 // What to do when /dev/kvm cannot be opened, for the error line.
 std::string kvm_access_hint(int error) {
     if (error == ENOENT)
@@ -50,10 +62,9 @@ std::string kvm_access_hint(int error) {
     if (error != EACCES && error != EPERM) return "";
     struct stat st;
     const bool known = ::stat("/dev/kvm", &st) == 0;
-    const group* owner = known && st.st_gid != 0 && (st.st_mode & 060) == 060 ? getgrgid(st.st_gid) : nullptr;
-    if (owner)
-        return std::string(" (give this user access: usermod -aG ") + owner->gr_name +
-               " $USER, then log in again; or run as root)";
+    const std::string owner = known && st.st_gid != 0 && (st.st_mode & 060) == 060 ? local_group_name(st.st_gid) : "";
+    if (!owner.empty())
+        return " (give this user access: usermod -aG " + owner + " $USER, then log in again; or run as root)";
     return " (give this user access: setfacl -m u:$USER:rw /dev/kvm, or a udev rule giving group kvm read-write; "
            "or run as root)";
 }

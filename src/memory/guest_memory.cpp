@@ -71,6 +71,15 @@ std::span<uint8_t> GuestMemory::setup_span(uint64_t gpa, uint64_t len) {
     return {base_ + gpa, len};
 }
 
+void GuestMemory::prefer_huge_pages(uint64_t start, uint64_t end) {
+    constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+    check_bounds(start, end - start);
+    const uintptr_t first = (reinterpret_cast<uintptr_t>(base_ + start) + kHuge - 1) & ~(kHuge - 1);
+    const uintptr_t last = reinterpret_cast<uintptr_t>(base_ + end) & ~(kHuge - 1);
+    // Advice only: without transparent huge pages the image loads in 4 KiB pages, as before.
+    if (first < last) (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+}
+
 bool GuestMemory::overlaps(const std::vector<Range>& ranges, uint64_t gpa, uint64_t len) {
     for (const Range& r : ranges)
         if (gpa < r.end && gpa + len > r.start) return true;

@@ -57,6 +57,8 @@ void on_sigsys(int, siginfo_t* info, void* context) {
 }  // namespace
 
 void install_sigsys_handler() {
+    static std::atomic<bool> installed{false};
+    if (installed.exchange(true)) return;  // once: nothing it looks at changes while skiff runs
     outer_filter.store(seccomp_filter_in_force());
     struct sigaction sa {};
     sa.sa_sigaction = on_sigsys;

@@ -14,7 +14,8 @@
 //              (docs/guest-abi.md §6) and with `--skiff:no-ring` (one hypercall per frame)
 //                                                  vs bench_hostio writing/reading the same tap
 //              (needs root: a tap skb<pid> is created with `ip tuntap` and deleted afterwards)
-//   scale      skiff start-up with 63 vs 1 declared (and bound) block devices; 8 for reference
+//   scale      skiff start-up with 63 vs 1 declared (and bound) block devices; 8 for reference; with a
+//              20 MiB image and with --mem=4096, each against an empty guest with 512 MiB
 //   footprint  skiff's peak RSS with 512 MiB of guest memory, binary size, trusted lines of code
 // Ratios are "skiff / floor" for times and throughputs alike, so 1.0x is the floor itself.
 // `--only block,net` runs only those sections (boot, hypercall, block, net, scale; footprint comes
@@ -99,10 +100,10 @@ class Bench {
           only_(std::move(only)) {}
 
     int run() {
-        for (const fs::path& f :
-             {skiff(), hello(), bench_ / "bench_floor", bench_ / "bench_hostio", bench_ / "bench_hypercall.elf",
-              bench_ / "bench_block.elf", bench_ / "bench_net.elf", bench_ / "bench_scale_1.elf",
-              bench_ / "bench_scale_8.elf", bench_ / "bench_scale_63.elf"})
+        for (const fs::path& f : {skiff(), hello(), bench_ / "bench_floor", bench_ / "bench_hostio",
+                                  bench_ / "bench_hypercall.elf", bench_ / "bench_block.elf", bench_ / "bench_net.elf",
+                                  bench_ / "bench_scale_1.elf", bench_ / "bench_scale_8.elf",
+                                  bench_ / "bench_scale_63.elf", bench_ / "bench_empty.elf", bench_ / "bench_big.elf"})
             if (access(f.c_str(), X_OK) != 0) throw Failed(f.string() + " missing: build it first");
         if (run_command({(bench_ / "bench_floor").string(), "1"}, 30s).status != 0) {
             std::fprintf(stderr, "skiff-bench: no usable /dev/kvm; skipped\n");
@@ -376,6 +377,23 @@ class Bench {
         for (int n : {8, 63})
             row("scale: start-up, " + std::to_string(n) + " vs 1 block dev (us)", stats_of(times[n]),
                 stats_of(times[1]), n == 63 ? "target <= 2.00x" : "");
+        image_and_memory();
+    }
+
+    // Start-up's growth with the image (20 MiB of text and data against an empty guest) and with
+    // guest memory (--mem=4096 against the default 512 MiB), exec to exit.
+    void image_and_memory() {
+        const std::string empty = (bench_ / "bench_empty.elf").string(), big = (bench_ / "bench_big.elf").string();
+        std::vector<double> small_t, big_t, mem_t;
+        for (int r = 0; r < reps_; ++r) {
+            small_t.push_back(timed_us({skiff().string(), empty}));
+            big_t.push_back(timed_us({skiff().string(), big}));
+            mem_t.push_back(timed_us({skiff().string(), "--mem=4096", empty}));
+        }
+        const Stats small = stats_of(small_t), large = stats_of(big_t), mem = stats_of(mem_t);
+        row("scale: start-up, 20 MiB image vs empty (us)", large, small,
+            "+" + fmt((large.median - small.median) / 20, 0) + " us per MiB loaded (median)");
+        row("scale: start-up, --mem=4096 vs 512 (us)", mem, small, over(mem, small));
     }
 
     static fs::path create(const fs::path& file) {
@@ -386,6 +404,7 @@ class Bench {
     // Lines of trusted code: src/ and include/, without blank lines and comments.
     static long trusted_lines(const fs::path& source) {
         long n = 0;
+        if (!fs::is_directory(source / "src")) return -1;  // run away from the sources (the emulated host)
         for (const char* dir : {"src", "include"})
             for (const auto& entry : fs::recursive_directory_iterator(source / dir)) {
                 const std::string ext = entry.path().extension();
@@ -427,10 +446,12 @@ class Bench {
             std::printf("%-*s %-22s %-22s %-8s %s\n", width, r.name.c_str(), r.skiff.c_str(), r.floor.c_str(),
                         r.ratio.c_str(), r.notes.c_str());
         if (!wanted("boot")) return;
+        const long lines = trusted_lines(SKIFF_SOURCE_DIR);
         std::printf(
             "footprint: skiff peak RSS %ld KiB with 512 MiB guest memory (floor: %ld KiB; lazy memory if far "
-            "below 524288); binary %ju bytes; trusted code %ld lines (src/ + include/, no blanks or comments)\n",
-            rss_kib_, floor_rss_kib_, uintmax_t(fs::file_size(skiff())), trusted_lines(SKIFF_SOURCE_DIR));
+            "below 524288); binary %ju bytes; trusted code %s lines (src/ + include/, no blanks or comments)\n",
+            rss_kib_, floor_rss_kib_, uintmax_t(fs::file_size(skiff())),
+            lines < 0 ? "?" : std::to_string(lines).c_str());
     }
 
     fs::path build_, bench_;
