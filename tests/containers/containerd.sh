@@ -7,8 +7,11 @@
 #            directory; never the system's) imports the archives with `ctr images import` and runs
 #            them with `ctr run --device /dev/kvm`:
 #            hello      its output and exit status come back through ctr (the image's Cmd, then a
-#                       full command line given to ctr)
-#            blockcopy  writes a host file bound in with --mount; the data is there afterwards
+#                       full command line given to ctr); it also runs under containerd's default
+#                       seccomp profile with no capabilities and a read-only root; without
+#                       /dev/kvm it is skiff's operator error, 1
+#            blockcopy  writes host files bound in with --mount; the data is there afterwards; and
+#                       stopped mid-run by `ctr task kill` it exits 143 with its writes in the file
 #            echo       answers pings over a tap in a network namespace this test makes, and
 #                       `ctr task kill` (SIGTERM) stops it with skiff's documented status, 143
 # Needs root, a usable /dev/kvm, containerd, ctr, runc, umoci and skopeo; says "skipped" and exits 77
@@ -159,13 +162,13 @@ check "hello in a container: the image's Cmd is its command line" out_has hello 
 run hello_exit ctr run --rm --device /dev/kvm skiff.test/hello:latest hello-exit /skiff /hello.elf -- exit=7
 check "hello in a container: the guest's exit status (7) comes back through ctr" rc_is hello_exit 7
 # Confined as docs/containers.md's Kubernetes manifests confine it: containerd's default seccomp
-# profile (RuntimeDefault) and no capabilities at all. skiff adds its own filter on top.
+# profile (RuntimeDefault), no capabilities at all, a read-only root. skiff adds its own filter on top.
 # (ctr 1.6 takes no `ALL`: containerd's default set, one by one.)
 drop=()
 for cap in CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE \
   SYS_CHROOT KILL AUDIT_WRITE; do drop+=(--cap-drop "CAP_$cap"); done
-run hello_confined ctr run --rm --seccomp "${drop[@]}" --device /dev/kvm skiff.test/hello:latest hello-confined
-check "hello under the default seccomp profile, no capabilities: exit status 0" rc_is hello_confined 0
+run hello_confined ctr run --rm --read-only --seccomp "${drop[@]}" --device /dev/kvm skiff.test/hello:latest hello-confined
+check "hello under the default seccomp profile, no capabilities, read-only root: exit status 0" rc_is hello_confined 0
 check "hello under the default seccomp profile, no capabilities: its greeting" \
   out_has hello_confined "Hello from a skiff unikernel!"
 run no_kvm ctr run --rm skiff.test/hello:latest no-kvm
@@ -183,6 +186,32 @@ byte_at() { od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '; }
 check "blockcopy in a container: the pattern is in the host's source file" \
   test "$(byte_at "$work/source.img" $((3 * 512 + 5)))" = 26
 check "blockcopy in a container: the host's dest file holds the copy" cmp -s "$work/source.img" "$work/dest.img"
+
+# blockcopy stopped mid-run: SIGTERM is a clean stop (143) with what the guest wrote on the host's file.
+truncate -s 4M "$work/big-source.img" "$work/big-dest.img"
+ctr run --rm --device /dev/kvm \
+  --mount "type=bind,src=$work/big-source.img,dst=/disk/source.img,options=rbind:rw" \
+  --mount "type=bind,src=$work/big-dest.img,dst=/disk/dest.img,options=rbind:rw" \
+  skiff.test/blockcopy:latest blockcopy-stopped >"$work/blockcopy_stopped.out" 2>&1 &
+stopped_pid=$!
+background+=("$stopped_pid")
+for _ in $(seq 100); do
+  grep -q "filling source" "$work/blockcopy_stopped.out" && break
+  kill -0 "$stopped_pid" 2>/dev/null || break
+  sleep 0.1
+done
+ctr tasks kill blockcopy-stopped >/dev/null 2>&1 || true
+set +e
+timeout 20 tail --pid="$stopped_pid" -f /dev/null
+wait "$stopped_pid"
+echo $? >"$work/blockcopy_stopped.rc"
+set -e
+background=()
+sed "s/^/  blockcopy_stopped| /" "$work/blockcopy_stopped.out"
+check "blockcopy stopped mid-fill by ctr task kill: exit status 143" rc_is blockcopy_stopped 143
+check "blockcopy stopped mid-fill: skiff says so" out_has blockcopy_stopped "skiff: stopped by SIGTERM"
+check "blockcopy stopped mid-fill: what it wrote is in the host's file (block 3, byte 5 is 26)" \
+  test "$(byte_at "$work/big-source.img" $((3 * 512 + 5)))" = 26
 
 # echo: a tap in a network namespace of the test's, owned by root so that the container's root opens
 # it without CAP_NET_ADMIN; pings from that namespace; then ctr task kill.
