@@ -30,6 +30,13 @@ execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libstdc++.a OUTPU
 if(NOT IS_ABSOLUTE "${skiff_libc_a}" OR NOT IS_ABSOLUTE "${skiff_libstdcxx_a}")
   set(SKIFF_STATIC_AVAILABLE FALSE)
 endif()
+# The sanitizers' runtimes do not link statically (the asan preset, tools/sanitize.sh).
+if(CMAKE_CXX_FLAGS MATCHES "-fsanitize" OR CMAKE_EXE_LINKER_FLAGS MATCHES "-fsanitize")
+  set(SKIFF_STATIC_AVAILABLE FALSE)
+endif()
+if(NOT SKIFF_STATIC_AVAILABLE)
+  message(STATUS "skiff: no static link here (archives missing, or sanitizers on): no skiff-static")
+endif()
 
 if(SKIFF_STATIC_AVAILABLE)
   list(GET skiff_static_archives 0 skiff_elf_a)
