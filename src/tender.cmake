@@ -65,7 +65,7 @@ install(TARGETS skiff RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # skiff-static: the same tender linked statically, for container images (docs/containers.md) where
 # skiff itself is dynamic. Installed in libexec/skiff/, where skiff-oci-image looks for it.
-if(SKIFF_STATIC_AVAILABLE)
+if(SKIFF_STATIC_AVAILABLE AND NOT SKIFF_STATIC)
   add_executable(skiff-static $<TARGET_OBJECTS:skiff_main>)
   target_link_libraries(skiff-static PRIVATE skiff_tender)
   skiff_link_static(skiff-static)
