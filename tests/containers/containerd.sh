@@ -43,7 +43,7 @@ mount -t tmpfs -o mode=755 skiff-test-run /run
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/skiff-containerd.XXXXXX")
 sock=$work/containerd.sock
-ns=skiff-test
+ns="skiff-test"
 netns=skiff-oci-$$
 containerd_pid=
 background=()
