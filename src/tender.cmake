@@ -47,13 +47,30 @@ target_link_libraries(skiff_tender PUBLIC skiff_image CLI11::CLI11 PkgConfig::LI
 target_compile_definitions(skiff_tender PUBLIC ${module_defines} SKIFF_VERSION="${PROJECT_VERSION}")
 target_compile_options(skiff_tender PRIVATE ${SKIFF_HOST_WARNINGS})
 
-add_executable(skiff main.cpp)
+# main.cpp compiled once, for skiff and for its static copy.
+add_library(skiff_main OBJECT main.cpp)
+target_link_libraries(skiff_main PUBLIC skiff_tender)
+target_compile_options(skiff_main PRIVATE ${SKIFF_HOST_WARNINGS})
+
+add_executable(skiff $<TARGET_OBJECTS:skiff_main>)
 target_link_libraries(skiff PRIVATE skiff_tender)
-target_compile_options(skiff PRIVATE ${SKIFF_HOST_WARNINGS})
-# The C++ runtime linked in: fewer shared objects to map and relocate at every start (about 0.5 ms
-# of a ~4.9 ms start-up on the benchmark machine, tests/bench/RESULTS.md).
-target_link_options(skiff PRIVATE -static-libstdc++ -static-libgcc)
+if(SKIFF_STATIC)
+  skiff_link_static(skiff)  # cmake/SkiffStatic.cmake
+else()
+  # The C++ runtime linked in: fewer shared objects to map and relocate at every start (about 0.5 ms
+  # of a ~4.9 ms start-up on the benchmark machine, tests/bench/RESULTS.md).
+  target_link_options(skiff PRIVATE -static-libstdc++ -static-libgcc)
+endif()
 install(TARGETS skiff RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# skiff-static: the same tender linked statically, for container images (docs/containers.md) where
+# skiff itself is dynamic. Installed in libexec/skiff/, where skiff-oci-image looks for it.
+if(SKIFF_STATIC_AVAILABLE AND NOT SKIFF_STATIC)
+  add_executable(skiff-static $<TARGET_OBJECTS:skiff_main>)
+  target_link_libraries(skiff-static PRIVATE skiff_tender)
+  skiff_link_static(skiff-static)
+  install(TARGETS skiff-static RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/skiff)
+endif()
 
 # The drop-in for Solo5's tender: orchestrators look up `solo5-hvt.2` (Albatross) or `solo5-hvt`
 # (urunc, Albatross) on PATH. Always installed in libexec/skiff/solo5-hvt/ (add that to their PATH);

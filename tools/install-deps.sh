@@ -8,6 +8,7 @@ packages=(
   liburing-dev
   qemu-system-x86 busybox-static cpio xz-utils iproute2 iputils-ping file
   strace util-linux procps gdb help2man man-db
+  containerd runc umoci skopeo python3-yaml
 )
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
