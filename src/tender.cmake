@@ -57,9 +57,10 @@ target_link_libraries(skiff PRIVATE skiff_tender)
 if(SKIFF_STATIC)
   skiff_link_static(skiff)  # cmake/SkiffStatic.cmake
 else()
-  # The C++ runtime linked in: fewer shared objects to map and relocate at every start (about 0.5 ms
-  # of a ~4.9 ms start-up on the benchmark machine, tests/bench/RESULTS.md).
+  # The C++ runtime, libelf and libseccomp linked in: fewer shared objects to map and relocate at
+  # every start (tests/bench/RESULTS.md, "Start-up").
   target_link_options(skiff PRIVATE -static-libstdc++ -static-libgcc)
+  skiff_link_archives(skiff)  # cmake/SkiffStatic.cmake
 endif()
 install(TARGETS skiff RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
