@@ -151,7 +151,8 @@ class BlockModule final : public Module {
             release_uring();
             return;
         }
-        if (!no_uring.empty()) note("block ring without io_uring (" + no_uring + "): requests are served one by one");
+        if (!no_uring.empty())
+            note("the block ring does without io_uring (" + no_uring + "): its requests are served one at a time");
         ctx.features.host_features |= SKIFF_HOST_FEATURE_BLOCK_RING;
         ctx.features.block_ring = ring_gpa_;
     }
