@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -330,6 +332,43 @@ TEST(UringIoOpen, SaysWhyTheKernelRefusedARing) {
     EXPECT_EQ(why, "io_uring_setup: Invalid argument");
     why.clear();
     EXPECT_NE(UringIo::open(disks, SKIFF_RING_SLOTS, why), nullptr) << why;
+}
+
+// Under the block ring thread's seccomp filter a round needs io_uring_enter on the ring and nothing
+// else (liburing maps and registers at set-up); without that rule it is a violation.
+void round_on_filtered_thread(bool allow_enter) {
+    FILE* file = tmpfile();
+    Disks disks("block");
+    Disk& disk = disks.add(kDisk);
+    disk.fd = UniqueFd(dup(fileno(file)));
+    disk.capacity = kCapacity;
+    disk.block_size = kBlock;
+    std::vector<uint8_t> bytes(kBlock, 0x42);
+    const BlockIo ios[] = {{BlockOp::Write, &disk, 0, kBlock, {}, bytes},
+                           {BlockOp::Write, &disk, 4 * kBlock, kBlock, {}, bytes}};
+    UringIo uring(disks, 8);
+    std::atomic<bool> ok{false}, done{false};
+    SandboxedThread thread("block ring", [&] {
+        BlockResult results[2] = {{SKIFF_HC_EUNSPEC}, {SKIFF_HC_EUNSPEC}};
+        uring.run(ios, results);
+        const BlockIo flush[] = {{BlockOp::Flush, &disk, 0, 0, {}, {}}};
+        uring.run(flush, std::span(results, 1));
+        ok.store(results[0].ret == SKIFF_HC_OK && results[1].ret == SKIFF_HC_OK);
+        done.store(true);
+    });
+    SandboxPolicy policy;
+    ThreadPolicy& rules = policy.io_thread(thread);
+    if (allow_enter) uring.allow(rules);
+    policy.install();
+    while (!done.load()) {
+    }
+    _exit(ok.load() ? 0 : 3);
+}
+
+TEST(UringIoSandboxDeathTest, ARoundNeedsOnlyIoUringEnter) {
+    EXPECT_EXIT(round_on_filtered_thread(true), ::testing::ExitedWithCode(0), "");
+    EXPECT_EXIT(round_on_filtered_thread(false), ::testing::ExitedWithCode(kExitHostError),
+                "skiff: sandbox violation: system call " + std::to_string(SCMP_SYS(io_uring_enter)));
 }
 
 TEST(UringIoOpenDeathTest, IsNotTriedUnderAnotherFilter) {

@@ -133,18 +133,8 @@ class BlockModule final : public Module {
 
     void start(StartContext& ctx) override {
         skiff_ring& ring = ring_in(ctx.memory.reservation(ring_gpa_, SKIFF_RING_RESERVATION));
-        GuestMemory& mem = ctx.memory;
-        RingServer::Batch batch = [&ring, &mem, this] { return process_block_ring(ring, mem, disks_); };
         std::string no_uring;  // why the ring's I/O is one system call per request
-#ifdef SKIFF_HAVE_LIBURING
-        uring_ = UringIo::open(disks_, SKIFF_RING_SLOTS, no_uring);
-        if (uring_) {
-            BlockIoRound round = [uring = uring_.get()](std::span<const BlockIo> ios, std::span<BlockResult> results) {
-                uring->run(ios, results);
-            };
-            batch = [&ring, &mem, this, round] { return process_block_ring_in_rounds(ring, mem, disks_, round); };
-        }
-#endif
+        RingServer::Batch batch = ring_batch(ring, ctx.memory, no_uring);
         ring_ =
             RingServer::start(ctx.kvm, ctx.vm, ring, arch::kBlockRingKick, "block ring", std::move(batch), ctx.control);
         if (!ring_) {
@@ -205,6 +195,20 @@ class BlockModule final : public Module {
         const BlockResult r = execute(disks_, mem, BlockRequest{op, call.handle, call.offset, call.data, call.len});
         call.ret = r.ret;
         mem.write(gpa, call);
+    }
+
+    // The ring thread's work: each pass through io_uring where there is one, else request by request.
+    RingServer::Batch ring_batch(skiff_ring& ring, GuestMemory& mem, std::string& no_uring) {
+#ifdef SKIFF_HAVE_LIBURING
+        uring_ = UringIo::open(disks_, SKIFF_RING_SLOTS, no_uring);
+        if (uring_) {
+            BlockIoRound round = [uring = uring_.get()](auto ios, auto results) { uring->run(ios, results); };
+            return [&ring, &mem, this, round] { return process_block_ring_in_rounds(ring, mem, disks_, round); };
+        }
+#else
+        (void)no_uring;  // nothing to say: built without liburing
+#endif
+        return [&ring, &mem, this] { return process_block_ring(ring, mem, disks_); };
     }
 
     // The system calls of synchronous I/O on the disks.
