@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -199,6 +200,25 @@ TEST_P(Durability, TheTenderSyncsTheFileBeforeItExits) {
 
 INSTANTIATE_TEST_SUITE_P(StopPaths, Durability, ::testing::ValuesIn(stop_paths()),
                          [](const ::testing::TestParamInfo<StopPath>& info) { return info.param.name; });
+
+// The disk's lock goes with skiff: an orchestrator that restarts a guest at once finds its disk free,
+// also after the block ring's io_uring held the file (the kernel tears a ring down after exit).
+TEST(DiskLock, IsGoneWhenSkiffHasExited) {
+    const fs::path image = guest_image("test_blk_ring");
+    if (!fs::exists(image)) GTEST_SKIP() << image << " not built";
+    if (!kvm_usable()) GTEST_SKIP() << "no usable /dev/kvm";
+    ScratchDir scratch("disk-lock");
+    const fs::path disk = scratch.path() / "disk.img";
+    write_file(disk, std::vector<uint8_t>(128 * 1024, 0));
+    for (int run = 0; run < 3; ++run) {
+        const Outcome o = run_skiff({"--mem=32", "--block:storage=" + disk.string(), image.string(), "mode=integrity"});
+        ASSERT_EQ(o.status, 0) << "run " << run << ": " << o.out << o.err;
+        const int fd = open(disk.c_str(), O_RDWR | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        EXPECT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0) << "run " << run << ": the disk is still locked";
+        close(fd);
+    }
+}
 
 // Storage that fails late: a loop device over a full tmpfs takes every write into the page cache
 // and fails only when the guest's writes are flushed. skiff must say so, naming the device, and

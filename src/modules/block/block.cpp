@@ -150,6 +150,9 @@ class BlockModule final : public Module {
     void allow(SandboxPolicy& policy) const override {
         allow_io(policy.vcpu_thread(), "BLOCK_* hypercalls");
         if (!ring_) return;
+#ifdef SKIFF_HAVE_LIBURING
+        if (uring_) uring_->allow_release(policy.vcpu_thread());  // stop() runs on the vCPU thread
+#endif
         ThreadPolicy& rules = ring_->allow(policy);
 #ifdef SKIFF_HAVE_LIBURING
         if (uring_) {
@@ -171,6 +174,9 @@ class BlockModule final : public Module {
             } catch (...) {
                 ring_failure = std::current_exception();
             }
+#ifdef SKIFF_HAVE_LIBURING
+        if (uring_) uring_->release_files();  // the thread is done with it
+#endif
         std::optional<HostError> failed;
         disks_.for_each([&](Disk& disk) {
             if (disk.errors.load() > 0)

@@ -55,7 +55,7 @@ UringIo::UringIo(Disks& disks, unsigned depth) : ring_(depth), depth_(depth) {
 UringIo::~UringIo() = default;
 
 // Registers the disks' files and allows nothing but their reads, writes, fsyncs and fallocates,
-// then enables the ring: from then on no further registration is possible either.
+// then enables the ring: from then on no registration is possible but giving the files back.
 void UringIo::restrict_to(Disks& disks) {
     std::vector<int> fds;
     disks.for_each([&](const Disk& disk) {
@@ -77,6 +77,10 @@ void UringIo::restrict_to(Disks& disks) {
         r.sqe_flags = IOSQE_FIXED_FILE;  // registered files only
         rules.push_back(r);
     }
+    io_uring_restriction release{};
+    release.opcode = IORING_RESTRICTION_REGISTER_OP;
+    release.register_op = IORING_UNREGISTER_FILES;  // release_files()
+    rules.push_back(release);
     check_step(io_uring_register_restrictions(&ring_.ring, rules.data(), unsigned(rules.size())),
                "io_uring_register_restrictions");
     check_step(io_uring_enable_rings(&ring_.ring), "io_uring_register(IORING_REGISTER_ENABLE_RINGS)");
@@ -84,6 +88,17 @@ void UringIo::restrict_to(Disks& disks) {
 
 void UringIo::allow(ThreadPolicy& rules) const {
     rules.allow_on_fd(SCMP_SYS(io_uring_enter), ring_.ring.ring_fd, "the block ring's I/O through its io_uring");
+}
+
+void UringIo::release_files() noexcept {
+    if (!files_.empty()) (void)io_uring_unregister_files(&ring_.ring);
+    files_.clear();
+}
+
+void UringIo::allow_release(ThreadPolicy& rules) const {
+    rules.allow(SCMP_SYS(io_uring_register),
+                {arg_equals(0, scmp_datum_t(ring_.ring.ring_fd)), arg_equals(1, IORING_UNREGISTER_FILES)},
+                "the block ring's io_uring lets go of the disks (and their locks) before skiff exits");
 }
 
 int UringIo::file_index(const Disk& disk) const {

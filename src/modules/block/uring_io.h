@@ -5,7 +5,8 @@
 // The ring is set up before the sandbox: io_uring_setup, its mmaps and registrations happen on the
 // creating thread; the ring thread then needs io_uring_enter on the ring's fd only. What a ring can
 // do bypasses seccomp, so it is restricted (IORING_REGISTER_RESTRICTIONS) to reads, writes, fsyncs
-// and fallocates on the disks' files, registered at set-up: the ring cannot reach anything else.
+// and fallocates on the disks' files, registered at set-up: the ring cannot reach anything else;
+// the one registration left is giving those files back at the end.
 #pragma once
 
 #include <liburing.h>
@@ -42,6 +43,14 @@ class UringIo {
 
     // The one system call the thread that calls run() needs.
     void allow(ThreadPolicy& rules) const;
+
+    // Lets go of the disks' files once run() is done for good. The ring holds them (and with them
+    // the disks' locks) until the kernel tears it down, some time after skiff has exited: a skiff
+    // started right after this one would find its disk still locked. Best effort: nothing else
+    // depends on it.
+    void release_files() noexcept;
+    // The system call release_files() needs, for the thread that calls it.
+    void allow_release(ThreadPolicy& rules) const;
 
   private:
     // The io_uring itself, torn down (unmapped, closed) with its owner.
