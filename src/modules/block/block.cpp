@@ -127,8 +127,9 @@ class BlockModule final : public Module {
                                                       {SKIFF_HC_BLOCK_READ, BlockOp::Read},
                                                       {SKIFF_HC_BLOCK_FLUSH, BlockOp::Flush},
                                                       {SKIFF_HC_BLOCK_DISCARD, BlockOp::Discard}};
-        for (const auto& [nr, op] : calls)
-            ctx.hypercalls.add(nr, [this, op, &mem = ctx.memory](uint64_t gpa) { hypercall(mem, gpa, op); });
+        for (const auto& call : calls)  // no structured bindings: Clang before 16 cannot capture them
+            ctx.hypercalls.add(call.first,
+                               [this, op = call.second, &mem = ctx.memory](uint64_t gpa) { hypercall(mem, gpa, op); });
     }
 
     void start(StartContext& ctx) override {
