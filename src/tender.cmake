@@ -41,7 +41,34 @@ endforeach()
 file(CONFIGURE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/generated/skiff_modules.h
   CONTENT "// Generated from SKIFF_MODULES: the modules compiled into this skiff.\n#pragma once\n#define SKIFF_MODULE_LIST(X)${module_list}\n")
 
+# The block ring's I/O goes through io_uring where liburing is found (Debian: liburing-dev);
+# without it, or with SKIFF_IO_URING=OFF, the ring thread uses pread/pwrite as before.
+option(SKIFF_IO_URING "Serve the block ring through io_uring when liburing is found" ON)
+set(SKIFF_HAVE_LIBURING OFF)
+if(SKIFF_IO_URING AND "block" IN_LIST SKIFF_MODULES)
+  pkg_check_modules(LIBURING IMPORTED_TARGET liburing)
+  if(LIBURING_FOUND)
+    set(SKIFF_HAVE_LIBURING ON)
+    list(APPEND tender_sources modules/block/uring_io.cpp)
+  else()
+    message(STATUS "liburing not found: the block ring uses pread/pwrite, not io_uring")
+  endif()
+endif()
+set(SKIFF_HAVE_LIBURING ${SKIFF_HAVE_LIBURING} PARENT_SCOPE)
+
 add_library(skiff_tender STATIC ${tender_sources})
+if(SKIFF_HAVE_LIBURING)
+  # The archive where there is one: a skiff needs no liburing on the hosts it is copied to, and
+  # maps one shared object less at every start.
+  find_library(SKIFF_LIBURING_ARCHIVE NAMES liburing.a HINTS ${LIBURING_LIBRARY_DIRS})
+  target_include_directories(skiff_tender PUBLIC ${LIBURING_INCLUDE_DIRS})
+  if(SKIFF_LIBURING_ARCHIVE)
+    target_link_libraries(skiff_tender PUBLIC ${SKIFF_LIBURING_ARCHIVE})
+  else()
+    target_link_libraries(skiff_tender PUBLIC PkgConfig::LIBURING)
+  endif()
+  target_compile_definitions(skiff_tender PUBLIC SKIFF_HAVE_LIBURING)
+endif()
 target_include_directories(skiff_tender PUBLIC ${CMAKE_CURRENT_BINARY_DIR}/generated)
 target_link_libraries(skiff_tender PUBLIC skiff_image CLI11::CLI11 PkgConfig::LIBSECCOMP)
 target_compile_definitions(skiff_tender PUBLIC ${module_defines} SKIFF_VERSION="${PROJECT_VERSION}")

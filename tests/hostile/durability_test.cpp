@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -200,6 +201,25 @@ TEST_P(Durability, TheTenderSyncsTheFileBeforeItExits) {
 INSTANTIATE_TEST_SUITE_P(StopPaths, Durability, ::testing::ValuesIn(stop_paths()),
                          [](const ::testing::TestParamInfo<StopPath>& info) { return info.param.name; });
 
+// The disk's lock goes with skiff: an orchestrator that restarts a guest at once finds its disk free,
+// also after the block ring's io_uring held the file (the kernel tears a ring down after exit).
+TEST(DiskLock, IsGoneWhenSkiffHasExited) {
+    const fs::path image = guest_image("test_blk_ring");
+    if (!fs::exists(image)) GTEST_SKIP() << image << " not built";
+    if (!kvm_usable()) GTEST_SKIP() << "no usable /dev/kvm";
+    ScratchDir scratch("disk-lock");
+    const fs::path disk = scratch.path() / "disk.img";
+    write_file(disk, std::vector<uint8_t>(128 * 1024, 0));
+    for (int run = 0; run < 3; ++run) {
+        const Outcome o = run_skiff({"--mem=32", "--block:storage=" + disk.string(), image.string(), "mode=integrity"});
+        ASSERT_EQ(o.status, 0) << "run " << run << ": " << o.out << o.err;
+        const int fd = open(disk.c_str(), O_RDWR | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        EXPECT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0) << "run " << run << ": the disk is still locked";
+        close(fd);
+    }
+}
+
 // Storage that fails late: a loop device over a full tmpfs takes every write into the page cache
 // and fails only when the guest's writes are flushed. skiff must say so, naming the device, and
 // exit 254 instead of 0: most of what the guest wrote is lost.
@@ -243,10 +263,28 @@ namespace {
 // A guest's flush is a barrier it can rely on before anything else happens: through the block ring
 // (and through the hypercall), the writes before it, then fdatasync on the disk, all before the
 // guest says "flushed"; killed at once afterwards (SIGKILL: no clean path), the file holds them.
-class GuestFlush : public ::testing::TestWithParam<bool> {};
+// Where the ring thread uses io_uring, its writes and fsync are no system calls strace can show:
+// then the ring's io_uring_enter must have returned before the guest went on (that a flush is an
+// fsync issued after the writes before it is block_ring_test's to show). Where the kernel refuses
+// io_uring (strace makes io_uring_setup fail), the ring thread says so and uses pwrite/fdatasync.
+enum class FlushPath { Hypercall, Ring, RingWithoutIoUring };
+
+void PrintTo(FlushPath path, std::ostream* os) {
+    *os << (path == FlushPath::Hypercall ? "hypercall" : path == FlushPath::Ring ? "ring" : "ring without io_uring");
+}
+
+class GuestFlush : public ::testing::TestWithParam<FlushPath> {
+  protected:
+    static void expect_flush_pattern(const fs::path& disk) {
+        const std::vector<uint8_t> bytes = read_all(disk);
+        for (size_t i = 0; i < 8 * 512; ++i)  // the pattern of test_blk_ring.c, tag 3
+            ASSERT_EQ(bytes[i], uint8_t((i / 512) * 31 + (i % 512) * 7 + 3 * 101 + 5)) << "byte " << i;
+    }
+};
 
 TEST_P(GuestFlush, IsDurableBeforeTheGuestGoesOn) {
-    const bool ring = GetParam();
+    const bool ring = GetParam() != FlushPath::Hypercall;
+    const bool refuse_uring = GetParam() == FlushPath::RingWithoutIoUring;
     const fs::path image = guest_image("test_blk_ring");
     if (!fs::exists(image)) GTEST_SKIP() << image << " not built";
     if (!kvm_usable()) GTEST_SKIP() << "no usable /dev/kvm";
@@ -258,13 +296,14 @@ TEST_P(GuestFlush, IsDurableBeforeTheGuestGoesOn) {
                                   "-f",
                                   "-qq",
                                   "-e",
-                                  "trace=openat,pwrite64,fdatasync,write",
+                                  "trace=openat,pwrite64,fdatasync,write,io_uring_setup,io_uring_enter",
                                   "-o",
                                   trace.string(),
                                   skiff_binary(),
                                   "--mem=32",
                                   "--block:storage=" + disk.string(),
                                   image.string()};
+    if (refuse_uring) argv.insert(argv.begin() + 1, {"-e", "inject=io_uring_setup:error=EPERM"});
     if (!ring) argv.push_back("--skiff:no-ring");
     argv.insert(argv.end(), {"mode=flush", "tag=3"});
     tools::ChildOptions options;
@@ -285,23 +324,49 @@ TEST_P(GuestFlush, IsDurableBeforeTheGuestGoesOn) {
         std::regex_search(text, m, std::regex("openat\\([^\\n]*" + disk.string() + "\", O_RDWR[^\\n]*= ([0-9]+)")))
         << text;
     const std::string fd = m[1];
+    const size_t said = text.find("write(1, \"flushed\\n\"");
+    ASSERT_NE(said, std::string::npos) << text;
+    if (text.find("io_uring_setup(") != std::string::npos && refuse_uring) {  // a skiff built with io_uring
+        EXPECT_EQ(child.error_output(),
+                  "skiff: note: the block ring does without io_uring (io_uring_setup: Operation not permitted): its "
+                  "requests are served one at a time\n");
+    }
+    std::smatch uring;
+    if (ring && !refuse_uring &&
+        std::regex_search(text, uring, std::regex("io_uring_setup\\([^\\n]*\\) = ([0-9]+)\n"))) {
+        const std::string ring_fd = uring[1];
+        EXPECT_EQ(text.find("pwrite64(" + fd + ","), std::string::npos) << "writes both ways:\n" << text;
+        const size_t entered = text.rfind("io_uring_enter(" + ring_fd + ",", said);
+        ASSERT_NE(entered, std::string::npos) << "no io_uring_enter before the guest went on:\n" << text;
+        // It returned on its own line, or on its "resumed" one when another thread's call came between.
+        const size_t line_end = text.find('\n', entered);
+        const bool unfinished = text.substr(entered, line_end - entered).find("<unfinished") != std::string::npos;
+        const size_t returned = unfinished ? text.find("<... io_uring_enter resumed>", entered) : line_end;
+        EXPECT_LT(returned, said) << "the guest went on before the ring's I/O was done:\n" << text;
+        expect_flush_pattern(disk);
+        return;
+    }
     const size_t last_write = text.rfind("pwrite64(" + fd + ",");
     std::smatch synced;
     const std::string after_write = text.substr(last_write == std::string::npos ? 0 : last_write);
     const bool found = std::regex_search(after_write, synced, std::regex("fdatasync\\(" + fd + "\\) *= 0\n"));
     const size_t sync = found ? last_write + size_t(synced.position(0)) : std::string::npos;
-    const size_t said = text.find("write(1, \"flushed\\n\"");
     ASSERT_NE(last_write, std::string::npos) << text;
     ASSERT_NE(sync, std::string::npos) << "no fdatasync after the last write:\n" << text;
-    ASSERT_NE(said, std::string::npos) << text;
     EXPECT_LT(sync, said) << "the guest went on before its data was durable:\n" << text;
-    const std::vector<uint8_t> bytes = read_all(disk);
-    for (size_t i = 0; i < 8 * 512; ++i)  // the pattern of test_blk_ring.c, tag 3
-        ASSERT_EQ(bytes[i], uint8_t((i / 512) * 31 + (i % 512) * 7 + 3 * 101 + 5)) << "byte " << i;
+    expect_flush_pattern(disk);
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, GuestFlush, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "ring" : "hypercall"; });
+INSTANTIATE_TEST_SUITE_P(Paths, GuestFlush,
+                         ::testing::Values(FlushPath::Hypercall, FlushPath::Ring, FlushPath::RingWithoutIoUring),
+                         [](const ::testing::TestParamInfo<FlushPath>& info) {
+                             switch (info.param) {
+                                 case FlushPath::Hypercall: return "hypercall";
+                                 case FlushPath::Ring: return "ring";
+                                 case FlushPath::RingWithoutIoUring: return "ring_without_io_uring";
+                             }
+                             return "?";
+                         });
 
 }  // namespace
 }  // namespace skiff::hostile

@@ -90,6 +90,19 @@ $no_lock
 $no_block_ring
 $forbids_own_filter"
 
+# An allow-list with room for the block ring (threads, eventfds) but no io_uring: skiff does not try
+# io_uring under someone else's filter (it may kill); the ring serves with pread/pwrite, unnoted.
+ring_syscalls=$work/ring-syscalls.txt
+{ cat "$syscalls"; echo "eventfd2 clone clone3 set_robust_list rseq madvise rt_sigprocmask fallocate fdatasync flock"; } \
+  >"$ring_syscalls"
+truncate -s 0 "$work/disk.img" && truncate -s 128K "$work/disk.img"
+run ring_filter "$confine" --syscalls "$ring_syscalls" --uid 65534 -- "$work/prefix/bin/skiff" --mem=64 \
+  --block:storage="$work/disk.img" "$images/test_blk_ring.elf" mode=integrity
+check "a filter with room for the block ring: the guest uses it" out_has ring_filter '^path: ring$'
+check "a filter with room for the block ring: integrity" out_has ring_filter '^SUCCESS$'
+check "a filter with room for the block ring: io_uring not tried, no SIGSYS" \
+  bash -c "! grep -q io_uring '$work/ring_filter.err' && ! grep -q -i -e SIGSYS -e violation '$work/ring_filter.err'"
+
 truncate -s 0 "$work/disk.img" && truncate -s 64K "$work/disk.img"
 ( "${urunc[@]}" solo5-hvt --mem=64 --block:storage="$work/disk.img" -- "$images/durability_halt.elf" tag=1 then=wait \
     >"$work/urunc_term.out" 2>"$work/urunc_term.err" & pid=$!

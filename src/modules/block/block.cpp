@@ -16,6 +16,9 @@
 #include "common/unique_fd.h"
 #include "modules/block/block_ring.h"
 #include "modules/block/disk.h"
+#ifdef SKIFF_HAVE_LIBURING
+#include "modules/block/uring_io.h"
+#endif
 #include "modules/module.h"
 #include "modules/ring/ring_server.h"
 #include "sandbox/sandbox.h"
@@ -124,23 +127,42 @@ class BlockModule final : public Module {
                                                       {SKIFF_HC_BLOCK_READ, BlockOp::Read},
                                                       {SKIFF_HC_BLOCK_FLUSH, BlockOp::Flush},
                                                       {SKIFF_HC_BLOCK_DISCARD, BlockOp::Discard}};
-        for (const auto& [nr, op] : calls)
-            ctx.hypercalls.add(nr, [this, op, &mem = ctx.memory](uint64_t gpa) { hypercall(mem, gpa, op); });
+        for (const auto& call : calls)  // no structured bindings: Clang before 16 cannot capture them
+            ctx.hypercalls.add(call.first,
+                               [this, op = call.second, &mem = ctx.memory](uint64_t gpa) { hypercall(mem, gpa, op); });
     }
 
     void start(StartContext& ctx) override {
         skiff_ring& ring = ring_in(ctx.memory.reservation(ring_gpa_, SKIFF_RING_RESERVATION));
-        ring_ = RingServer::start(
-            ctx.kvm, ctx.vm, ring, arch::kBlockRingKick, "block ring",
-            [&ring, &mem = ctx.memory, this] { return process_block_ring(ring, mem, disks_); }, ctx.control);
-        if (!ring_) return;
+        std::string no_uring;  // why the ring's I/O is one system call per request
+        RingServer::Batch batch = ring_batch(ring, ctx.memory, no_uring);
+        ring_ =
+            RingServer::start(ctx.kvm, ctx.vm, ring, arch::kBlockRingKick, "block ring", std::move(batch), ctx.control);
+        if (!ring_) {
+            release_uring();
+            return;
+        }
+        if (!no_uring.empty())
+            note("the block ring does without io_uring (" + no_uring + "): its requests are served one at a time");
         ctx.features.host_features |= SKIFF_HOST_FEATURE_BLOCK_RING;
         ctx.features.block_ring = ring_gpa_;
     }
 
     void allow(SandboxPolicy& policy) const override {
         allow_io(policy.vcpu_thread(), "BLOCK_* hypercalls");
-        if (ring_) allow_io(ring_->allow(policy), "the block ring");
+        if (!ring_) return;
+#ifdef SKIFF_HAVE_LIBURING
+        if (uring_) uring_->allow_release(policy.vcpu_thread());  // stop() runs on the vCPU thread
+#endif
+        ThreadPolicy& rules = ring_->allow(policy);
+#ifdef SKIFF_HAVE_LIBURING
+        if (uring_) {
+            uring_->allow(rules);
+            allow_device_discards(rules);  // BLKDISCARD has no io_uring operation
+            return;
+        }
+#endif
+        allow_io(rules, "the block ring");
     }
 
     // Data the guest wrote reaches the disk before skiff exits, on every way out; a device whose
@@ -153,6 +175,9 @@ class BlockModule final : public Module {
             } catch (...) {
                 ring_failure = std::current_exception();
             }
+#ifdef SKIFF_HAVE_LIBURING
+        if (uring_) uring_->release_files();  // the thread is done with it
+#endif
         std::optional<HostError> failed;
         disks_.for_each([&](Disk& disk) {
             if (disk.errors.load() > 0)
@@ -179,6 +204,21 @@ class BlockModule final : public Module {
         mem.write(gpa, call);
     }
 
+    // The ring thread's work: each pass through io_uring where there is one, else request by request.
+    RingServer::Batch ring_batch(skiff_ring& ring, GuestMemory& mem, std::string& no_uring) {
+#ifdef SKIFF_HAVE_LIBURING
+        uring_ = UringIo::open(disks_, SKIFF_RING_SLOTS, no_uring);
+        if (uring_) {
+            BlockIoRound round = [uring = uring_.get()](auto ios, auto results) { uring->run(ios, results); };
+            return [&ring, &mem, this, round] { return process_block_ring_in_rounds(ring, mem, disks_, round); };
+        }
+#else
+        (void)no_uring;  // nothing to say: built without liburing
+#endif
+        return [&ring, &mem, this] { return process_block_ring(ring, mem, disks_); };
+    }
+
+    // The system calls of synchronous I/O on the disks.
     void allow_io(ThreadPolicy& rules, const char* who) const {
         disks_.for_each([&](const Disk& disk) {
             const int fd = disk.fd.get();
@@ -186,11 +226,22 @@ class BlockModule final : public Module {
             if (disk.read_only) return;  // not even a write attempt reaches the kernel
             rules.allow_on_fd(SCMP_SYS(pwrite64), fd, who);
             rules.allow_on_fd(SCMP_SYS(fdatasync), fd, "flushes: the guest's writes reach the disk");
-            if (disk.block_device)
-                rules.allow_ioctl(fd, BLKDISCARD, "discards on a block device");
-            else
-                rules.allow_on_fd(SCMP_SYS(fallocate), fd, "discards punch holes in a file");
+            if (!disk.block_device) rules.allow_on_fd(SCMP_SYS(fallocate), fd, "discards punch holes in a file");
         });
+        allow_device_discards(rules);
+    }
+
+    void allow_device_discards(ThreadPolicy& rules) const {
+        disks_.for_each([&](const Disk& disk) {
+            if (disk.block_device && !disk.read_only)
+                rules.allow_ioctl(disk.fd.get(), BLKDISCARD, "discards on a block device");
+        });
+    }
+
+    void release_uring() {
+#ifdef SKIFF_HAVE_LIBURING
+        uring_.reset();
+#endif
     }
 
     // Size, kind and identity of the opened file; the same file behind two devices would be two
@@ -233,7 +284,10 @@ class BlockModule final : public Module {
     std::vector<DiskConfig> configs_;
     Disks disks_{"block"};
     uint64_t ring_gpa_ = 0;
-    std::unique_ptr<RingServer> ring_;  // after disks_: it uses them until stopped
+#ifdef SKIFF_HAVE_LIBURING
+    std::unique_ptr<UringIo> uring_;  // the ring thread's, when it has one
+#endif
+    std::unique_ptr<RingServer> ring_;  // after disks_ and uring_: it uses them until stopped
     int noted_write_through_ = 0;
     int noted_no_lock_ = 0;
 };

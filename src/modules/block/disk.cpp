@@ -59,8 +59,8 @@ const char* op_name(BlockOp op) {
     return "?";
 }
 
-BlockResult failed(Disk& disk, const BlockRequest& r, int error) {
-    disk.record_error(errno_message(std::string(op_name(r.op)) + " at offset " + std::to_string(r.offset), error));
+BlockResult failed(Disk& disk, const BlockIo& io, int error) {
+    disk.record_error(errno_message(std::string(op_name(io.op)) + " at offset " + std::to_string(io.offset), error));
     return {SKIFF_HC_EUNSPEC};
 }
 
@@ -77,41 +77,60 @@ std::string Disk::last_error_text() {
     return last_error;
 }
 
-BlockResult execute(Disks& disks, GuestMemory& mem, const BlockRequest& r) {
+std::variant<BlockResult, BlockIo> check(Disks& disks, GuestMemory& mem, const BlockRequest& r) {
     Disk& disk = disks.at(r.handle);
     if (r.op == BlockOp::Flush) {
-        if (disk.read_only || disk.write_through) return {SKIFF_HC_OK};
-        disk.written.store(false);
-        if (flush(disk.fd.get()) == 0) return {SKIFF_HC_OK};
-        disk.flush_failed.store(true);
-        return failed(disk, r, errno);
+        if (disk.read_only || disk.write_through) return BlockResult{SKIFF_HC_OK};
+        return BlockIo{r.op, &disk, r.offset, 0, {}, {}};  // the offset only names it in errors
     }
     if (r.len == 0 || r.offset % disk.block_size != 0 || r.len % disk.block_size != 0)
         throw GuestFault("offset " + std::to_string(r.offset) + " and length " + std::to_string(r.len) +
                          " must be non-zero multiples of the block size " + std::to_string(disk.block_size));
     uint64_t end = 0;
     if (r.len > SSIZE_MAX || __builtin_add_overflow(r.offset, r.len, &end) || end > disk.capacity)
-        return {SKIFF_HC_EINVAL};  // out of range: an error the guest handles, per the ABI
-    if (r.op != BlockOp::Read && disk.read_only) return {SKIFF_HC_EUNSPEC};  // nothing written
-    switch (r.op) {
-        case BlockOp::Read:
-            if (!transfer_all(disk.fd.get(), mem.translate_writable(r.data, r.len), r.offset))
-                return failed(disk, r, errno);
-            return {SKIFF_HC_OK, r.len};
-        case BlockOp::Write:
-            disk.written.store(true);
-            if (!transfer_all(disk.fd.get(), mem.translate(r.data, r.len), r.offset)) return failed(disk, r, errno);
-            return {SKIFF_HC_OK, r.len};
-        case BlockOp::Discard:
-            if (discard(disk, r.offset, r.len) == 0) {
-                disk.written.store(true);
-                return {SKIFF_HC_OK, r.len};
-            }
-            if (errno == EOPNOTSUPP || errno == ENOTTY) return {SKIFF_HC_EOPNOTSUPP};
-            return failed(disk, r, errno);
-        case BlockOp::Flush: break;
+        return BlockResult{SKIFF_HC_EINVAL};  // out of range: an error the guest handles, per the ABI
+    if (r.op != BlockOp::Read && disk.read_only) return BlockResult{SKIFF_HC_EUNSPEC};  // nothing written
+    BlockIo io{r.op, &disk, r.offset, r.len, {}, {}};
+    if (r.op == BlockOp::Read) io.into = mem.translate_writable(r.data, r.len);
+    if (r.op == BlockOp::Write) io.from = mem.translate(r.data, r.len);
+    return io;
+}
+
+void started(const BlockIo& io) {
+    // `written` says whether the end must flush: a write sets it before it can reach the file, a
+    // flush clears it before it syncs (a write that races it sets it again).
+    if (io.op == BlockOp::Write) io.disk->written.store(true);
+    if (io.op == BlockOp::Flush) io.disk->written.store(false);
+}
+
+BlockResult finished(const BlockIo& io, int error) {
+    Disk& disk = *io.disk;
+    if (error == 0) {
+        if (io.op == BlockOp::Discard) disk.written.store(true);
+        return {SKIFF_HC_OK, io.len};
     }
-    return {SKIFF_HC_EINVAL};
+    if (io.op == BlockOp::Discard && (error == EOPNOTSUPP || error == ENOTTY)) return {SKIFF_HC_EOPNOTSUPP};
+    if (io.op == BlockOp::Flush) disk.flush_failed.store(true);
+    return failed(disk, io, error);
+}
+
+BlockResult perform(const BlockIo& io) {
+    started(io);
+    const int fd = io.disk->fd.get();
+    bool ok = false;
+    switch (io.op) {
+        case BlockOp::Read: ok = transfer_all(fd, io.into, io.offset); break;
+        case BlockOp::Write: ok = transfer_all(fd, io.from, io.offset); break;
+        case BlockOp::Flush: ok = flush(fd) == 0; break;
+        case BlockOp::Discard: ok = discard(*io.disk, io.offset, io.len) == 0; break;
+    }
+    return finished(io, ok ? 0 : errno);
+}
+
+BlockResult execute(Disks& disks, GuestMemory& mem, const BlockRequest& r) {
+    std::variant<BlockResult, BlockIo> checked = check(disks, mem, r);
+    if (const BlockResult* result = std::get_if<BlockResult>(&checked)) return *result;
+    return perform(std::get<BlockIo>(checked));
 }
 
 }  // namespace skiff

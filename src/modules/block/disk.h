@@ -8,7 +8,9 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <string>
+#include <variant>
 
 #include "common/unique_fd.h"
 #include "memory/guest_memory.h"
@@ -54,6 +56,28 @@ struct BlockResult {
     int32_t ret;       // enum skiff_hc_result
     uint64_t len = 0;  // bytes transferred
 };
+
+// A request that passed every check and needs the host's I/O, with the guest's buffer translated.
+struct BlockIo {
+    BlockOp op;
+    Disk* disk;
+    uint64_t offset;
+    uint64_t len;                   // bytes; 0 for a flush
+    std::span<uint8_t> into;        // reads: where the bytes go
+    std::span<const uint8_t> from;  // writes: the bytes
+};
+
+// The checks of execute() without the I/O: a result when none is needed (a range past the end, a
+// write to a read-only device, a flush with nothing to do), or the I/O to do. Throws as execute().
+std::variant<BlockResult, BlockIo> check(Disks& disks, GuestMemory& mem, const BlockRequest& request);
+
+// What every way of carrying out checked I/O does around it, in the guest's order: started() just
+// before it is issued, finished() with its outcome (0 or the errno of the failure) once it is done.
+void started(const BlockIo& io);
+BlockResult finished(const BlockIo& io, int error);
+
+// Carries out checked I/O with one system call at a time (pread/pwrite until done).
+BlockResult perform(const BlockIo& io);
 
 // Carries out one request. GuestFault for what the ABI makes fatal (an unknown handle, a length or
 // offset that is not whole blocks, a bad buffer); a range past the end is EINVAL, a write to a
