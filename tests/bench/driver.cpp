@@ -284,7 +284,7 @@ class Bench {
                         "vs " + sync + " QD1; guest API code + a kick and host-thread wake-up per request; " +
                             per_request(ring1) + per_rep + target);
                     const std::string qd32_notes =
-                        "guest API code per request; one synchronous host thread (a pread/pwrite per entry); " +
+                        "guest API code per request; host I/O in io_uring rounds where skiff has io_uring; " +
                         per_request(ring32) + "; " + fmt(stats_of(ring32).median / stats_of(sync_qd1).median, 2) +
                         "x " + sync + " QD1" + per_rep + (size == 4096 ? "; target >= 0.50x" : target);
                     if (uring_skipped.empty())
