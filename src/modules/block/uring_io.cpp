@@ -140,12 +140,18 @@ void UringIo::run(std::span<const BlockIo> ios, std::span<BlockResult> results) 
         queue(ios[i], 0, i);
         ++in_flight;
     }
+    // EAGAIN: the kernel is short of memory for requests. Retried, but not for ever: a host that
+    // stays that way ends the run as a host error rather than spinning.
+    constexpr int kMaxFruitlessTries = 10000;
+    int fruitless = 0;
     while (in_flight > 0) {
         // Submits what is queued and waits for all of it; returns early, having waited for
         // nothing, if the kernel took only part of the submissions (the rest go next time).
         const int rc = io_uring_submit_and_wait(&ring_.ring, in_flight);
         if (rc < 0 && rc != -EINTR && rc != -EAGAIN)
             throw HostError(errno_message("block ring: io_uring_enter failed", -rc));
+        if (rc == -EAGAIN && io_uring_cq_ready(&ring_.ring) == 0 && ++fruitless >= kMaxFruitlessTries)
+            throw HostError(errno_message("block ring: io_uring_enter kept failing", EAGAIN));
         io_uring_cqe* cqe;
         unsigned head;
         unsigned seen = 0;
@@ -167,6 +173,7 @@ void UringIo::run(std::span<const BlockIo> ios, std::span<BlockResult> results) 
             }
         }
         io_uring_cq_advance(&ring_.ring, seen);
+        if (seen > 0) fruitless = 0;
     }
 }
 
