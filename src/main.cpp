@@ -39,7 +39,7 @@ void ensure_standard_fds() {
 }
 
 // One line on stderr per error; returns its exit code. The only place errors are printed.
-int report(std::exception_ptr error) {
+int report(const std::exception_ptr& error) {
     try {
         std::rethrow_exception(error);
     } catch (const Error& e) {

@@ -30,12 +30,18 @@ std::string declared_devices(const Manifest& manifest) {
 // "--net:extra: hello.elf declares no net device 'extra' (it declares ...)", or that it is a device of another type.
 [[noreturn]] void undeclared(const std::string& option, const std::string& image, const Manifest& manifest,
                              const std::string& name, DeviceType wanted) {
-    for (const DeviceTypeInfo& other : kDeviceTypes)
-        if (other.type != wanted && manifest.find(name, other.type))
-            throw UsageError(option + ": '" + name + "' is a " + other.kind + " device in " + image + ", not a " +
-                             device_kind(wanted) + " device");
-    throw UsageError(option + ": " + image + " declares no " + device_kind(wanted) + " device '" + name + "' (" +
-                     declared_devices(manifest) + ")");
+    const auto other = std::find_if(std::begin(kDeviceTypes), std::end(kDeviceTypes), [&](const DeviceTypeInfo& t) {
+        return t.type != wanted && manifest.find(name, t.type);
+    });
+    if (other != std::end(kDeviceTypes))
+        throw UsageError(option + ": '" + name + "' is a " + other->kind + " device in " + image + ", not a " +
+                         device_kind(wanted) + " device");
+    std::string message = option;
+    message += ": " + image + " declares no ";
+    message += device_kind(wanted);
+    message += " device '" + name + "' (";
+    message += declared_devices(manifest) + ")";
+    throw UsageError(message);
 }
 
 }  // namespace

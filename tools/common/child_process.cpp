@@ -79,10 +79,12 @@ Child Child::start(const std::vector<std::string>& argv, const ChildOptions& opt
     if (!find_program(argv.at(0))) throw std::runtime_error("cannot start " + argv[0] + ": not found");
 
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
     const std::vector<std::string> env_text = environment_with(options.env);
     std::vector<char*> env;
+    env.reserve(env_text.size() + 1);
     for (const auto& entry : env_text) env.push_back(const_cast<char*>(entry.c_str()));
     env.push_back(nullptr);
     const pid_t pid = ::fork();

@@ -13,7 +13,6 @@ namespace skiff::test {
 
 using tools::Child;
 using tools::Clock;
-using tools::find_program;
 using tools::ScratchDir;
 using tools::wait_for_any;
 namespace {
@@ -103,7 +102,10 @@ RunOutcome run_guest(const TestSpec& test, const std::vector<std::string>& argv,
 TestResult run_on_host(const TestSpec& test, const HostSettings& settings) {
     for (const auto& need : test.requirements) {
         std::string why = missing_capability(need);
-        if (!why.empty()) return skipped(test.name, "requires " + need + ": " + why);
+        if (why.empty()) continue;
+        std::string reason = "requires " + need;
+        reason += ": " + why;
+        return skipped(test.name, reason);
     }
     fs::path image = settings.image_dir / test.image;
     if (!fs::is_regular_file(image)) return failed(test.name, "image not found: " + image.string());

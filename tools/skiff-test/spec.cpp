@@ -133,8 +133,13 @@ Suite parse_suite(std::string_view text, const std::string& origin) {
     for (std::size_t i = 0; i < tests.size(); ++i) {
         const std::string path = ".tests[" + std::to_string(i) + "]";
         TestSpec test = parse_test(tests[i], origin, path);
-        if (!names.insert(test.name).second)
-            throw SpecError(origin + ": " + path + ".name: duplicate test name \"" + test.name + "\"");
+        if (!names.insert(test.name).second) {
+            std::string message = origin;
+            message += ": " + path;
+            message += ".name: duplicate test name \"";
+            message += test.name + "\"";
+            throw SpecError(message);
+        }
         suite.tests.push_back(std::move(test));
     }
     return suite;
