@@ -60,4 +60,18 @@ SKIFF_STATIC_ASSERT(SKIFF_BOOT_INFO_BASE + sizeof(struct skiff_boot_info) == SKI
 #define SKIFF_X86_SEL_CODE 0x08u
 #define SKIFF_X86_SEL_DATA 0x10u
 
+/* aarch64 (docs/guest-abi.md §4, aarch64): page tables in low memory, 4 KiB granule, walked from
+ * level 0; the MMU is on from the first instruction. */
+#define SKIFF_A64_L0_BASE 0x1000ull
+#define SKIFF_A64_L1_BASE 0x2000ull
+#define SKIFF_A64_L2_BASE 0x3000ull /* four contiguous level-2 tables, 0x3000-0x6fff */
+#define SKIFF_A64_L3_BASE 0x7000ull /* 4 KiB pages of the first 2 MiB */
+#define SKIFF_A64_PSTATE_INIT 0x3C5ull       /* EL1h, D, A, I, F masked */
+#define SKIFF_A64_MAIR_INIT 0xBBFF440C0400ull /* index 1 Device-nGnRE, index 4 Normal write-back */
+#define SKIFF_A64_TCR_INIT 0x32B5183518ull   /* T0SZ 24 (40-bit), 4 KiB granule, 40-bit IPA, TBI0 */
+#define SKIFF_A64_TCR_EPD1 (1ull << 23)      /* skiff: no TTBR1 walks */
+#define SKIFF_A64_SCTLR_MMU 0x1005ull        /* M, C, I */
+#define SKIFF_A64_CPACR_FPEN (3ull << 20)    /* FP and SIMD not trapped */
+#define SKIFF_A64_STACK_GAP 16u              /* SP_EL1 = mem_size - 16 */
+
 #endif

@@ -1,5 +1,6 @@
-/* skiff guest ABI: hypercalls (docs/guest-abi.md §5). A hypercall is a 32-bit OUT of the argument
- * structure's GPA to port SKIFF_HYPERCALL_PIO_BASE + nr. C99, self-contained. */
+/* skiff guest ABI: hypercalls (docs/guest-abi.md §5). A hypercall passes the argument structure's
+ * GPA as one 32-bit access: on x86_64 an OUT to port SKIFF_HYPERCALL_PIO_BASE + nr, on aarch64 a
+ * store to SKIFF_HYPERCALL_MMIO_ADDR(nr). C99, self-contained. */
 #ifndef SKIFF_ABI_HYPERCALL_H
 #define SKIFF_ABI_HYPERCALL_H
 
@@ -25,6 +26,12 @@ enum skiff_hypercall_nr {
 };
 
 #define SKIFF_HYPERCALL_PORT(nr) (SKIFF_HYPERCALL_PIO_BASE + (uint32_t)(nr))
+
+/* aarch64: the MMIO window above guest RAM; a hypercall is a 4-byte store (`str wN`) at the base of
+ * its 8-byte slot, nothing else. No memory slot backs the window, so every access leaves the guest. */
+#define SKIFF_HYPERCALL_MMIO_BASE 0x100000000ull
+#define SKIFF_HYPERCALL_MMIO_SIZE 0x40000000ull /* 1 GiB, mapped Device-nGnRE by the tender */
+#define SKIFF_HYPERCALL_MMIO_ADDR(nr) (SKIFF_HYPERCALL_MMIO_BASE + ((uint64_t)(nr) << 3))
 
 /* Result codes written to `ret` fields; the same values as the guest API. */
 enum skiff_hc_result {

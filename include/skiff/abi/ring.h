@@ -14,6 +14,9 @@
 #define SKIFF_RING_BUFFER_SIZE 2048u /* per-slot guest data buffer */
 #define SKIFF_RING_KICK_PORT 0x600u       /* the net ring's */
 #define SKIFF_BLOCK_RING_KICK_PORT 0x601u /* the block ring's */
+/* aarch64: the kicks are 4-byte stores into the hypercall window */
+#define SKIFF_RING_KICK_MMIO 0x100000100ull       /* the net ring's */
+#define SKIFF_BLOCK_RING_KICK_MMIO 0x100000108ull /* the block ring's */
 #define SKIFF_RING_RESERVATION 0x200000ull /* reserved above mem_size per ring (net first, then block) */
 
 enum skiff_ring_op {
