@@ -1,4 +1,8 @@
 # skiff_tender: everything of the tender except main(), so unit tests can drive each layer.
+# The aarch64 code that is plain C++ (page tables, hypercall decoding) builds on any host: the unit
+# tests check it on x86_64 too.
+set(SKIFF_AARCH64_LOGIC_SOURCES arch/aarch64/page_tables.cpp arch/aarch64/mmio.cpp)
+set(SKIFF_AARCH64_LOGIC_SOURCES ${SKIFF_AARCH64_LOGIC_SOURCES} PARENT_SCOPE)
 # Optional modules (SKIFF_MODULES) are one directory each under modules/; a module left out is not
 # compiled, and compiled_modules() (modules/registry.cpp) lists exactly the ones compiled in.
 set(SKIFF_KNOWN_MODULES net block gdb dumpcore)
@@ -12,9 +16,18 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set(SKIFF_ARCH x86_64)
   set(arch_sources arch/x86_64/arch.cpp arch/x86_64/page_tables.cpp arch/x86_64/debug.cpp
                    arch/x86_64/cpu_template.cpp)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+  set(SKIFF_ARCH aarch64)
+  set(arch_sources arch/aarch64/arch.cpp ${SKIFF_AARCH64_LOGIC_SOURCES})
+  foreach(module gdb dumpcore)
+    if(module IN_LIST SKIFF_MODULES)
+      message(FATAL_ERROR "SKIFF_MODULES: the ${module} module is x86_64 only for now (on aarch64: net, block)")
+    endif()
+  endforeach()
 else()
-  message(FATAL_ERROR "skiff: no support for ${CMAKE_SYSTEM_PROCESSOR} (x86_64 only)")
+  message(FATAL_ERROR "skiff: no support for ${CMAKE_SYSTEM_PROCESSOR} (x86_64 and aarch64 only)")
 endif()
+list(APPEND arch_sources arch/page_map.cpp)
 set(SKIFF_ARCH ${SKIFF_ARCH} PARENT_SCOPE)
 
 set(tender_sources

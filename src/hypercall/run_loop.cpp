@@ -87,7 +87,9 @@ int run_until_halt(Vcpu& vcpu, const GuestMemory& mem, const HypercallTable& tab
                 throw guest_fault(vcpu, exit.what);
             case VcpuExit::Kind::MemoryFault:
                 throw guest_fault(vcpu, "host/guest translation fault (write to protected memory)");
-            case VcpuExit::Kind::Shutdown: throw guest_fault(vcpu, "triple fault (unhandled exception in the guest)");
+            case VcpuExit::Kind::Shutdown:
+                throw guest_fault(vcpu,
+                                  exit.what.empty() ? "triple fault (unhandled exception in the guest)" : exit.what);
             case VcpuExit::Kind::Halt: throw guest_fault(vcpu, "guest executed HLT with interrupts off");
             case VcpuExit::Kind::Debug: {
                 bool handled = false;

@@ -144,6 +144,12 @@ bool Vm::add_ioeventfd(uint64_t addr, bool pio, int eventfd) {
 VcpuFd Vm::create_vcpu(const Kvm& kvm) {
     UniqueFd vcpu(ioctl(fd(), KVM_CREATE_VCPU, 0));
     if (!vcpu.valid()) setup_failed("cannot create a vCPU");
+#if defined(__aarch64__)
+    kvm_vcpu_init init{};
+    if (ioctl(fd(), KVM_ARM_PREFERRED_TARGET, &init) != 0) setup_failed("KVM_ARM_PREFERRED_TARGET");
+    std::memset(init.features, 0, sizeof init.features);
+    if (ioctl(vcpu.get(), KVM_ARM_VCPU_INIT, &init) != 0) setup_failed("KVM_ARM_VCPU_INIT");
+#endif
     return VcpuFd(std::move(vcpu), kvm.vcpu_mmap_size());
 }
 
@@ -209,6 +215,22 @@ void VcpuFd::set_fpu(const kvm_fpu& fpu) {
 int VcpuFd::tsc_khz() const {
     const int khz = ioctl(fd(), KVM_GET_TSC_KHZ, 0);
     return khz > 0 ? khz : -errno;
+}
+#endif
+
+#if defined(__aarch64__)
+uint64_t VcpuFd::get_one_reg(uint64_t id) const {
+    uint64_t value = 0;
+    kvm_one_reg reg{id, reinterpret_cast<uint64_t>(&value)};
+    if (ioctl(fd(), KVM_GET_ONE_REG, &reg) != 0)
+        throw HostError(errno_message("KVM: KVM_GET_ONE_REG " + hex(id), errno));
+    return value;
+}
+
+void VcpuFd::set_one_reg(uint64_t id, uint64_t value) {
+    kvm_one_reg reg{id, reinterpret_cast<uint64_t>(&value)};
+    if (ioctl(fd(), KVM_SET_ONE_REG, &reg) != 0)
+        throw HostError(errno_message("KVM: KVM_SET_ONE_REG " + hex(id), errno));
 }
 #endif
 

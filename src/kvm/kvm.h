@@ -41,7 +41,8 @@ class Vm {
     // KVM_IOEVENTFD: a 4-byte write of any value to `addr` (a port if `pio`, else MMIO) signals
     // `eventfd` without an exit. False if KVM refuses (the caller falls back).
     bool add_ioeventfd(uint64_t addr, bool pio, int eventfd);
-    // KVM_CREATE_VCPU with id 0, its run area mapped.
+    // KVM_CREATE_VCPU with id 0, its run area mapped; on aarch64 also initialised
+    // (KVM_ARM_VCPU_INIT as the preferred target, no optional feature), as KVM needs before anything else.
     VcpuFd create_vcpu(const Kvm& kvm);
     // KVM_ENABLE_CAP on the VM with one argument; false (errno set) if KVM refuses.
     bool enable_cap(uint32_t capability, uint64_t arg0);
@@ -81,6 +82,11 @@ class VcpuFd {
     void set_fpu(const kvm_fpu& fpu);
     // KVM_GET_TSC_KHZ: the guest TSC frequency, or -errno.
     int tsc_khz() const;
+#endif
+#if defined(__aarch64__)
+    // KVM_GET_ONE_REG / KVM_SET_ONE_REG of a 64-bit register.
+    uint64_t get_one_reg(uint64_t id) const;
+    void set_one_reg(uint64_t id, uint64_t value);
 #endif
 
   private:

@@ -46,8 +46,12 @@ VcpuExit KvmVcpu::run() {
         case KVM_EXIT_IO:
         case KVM_EXIT_MMIO: return arch::decode_access(run);
         case KVM_EXIT_HLT: exit.kind = VcpuExit::Kind::Halt; break;
-        case KVM_EXIT_SHUTDOWN:
-        case KVM_EXIT_SYSTEM_EVENT: exit.kind = VcpuExit::Kind::Shutdown; break;
+        case KVM_EXIT_SHUTDOWN: exit.kind = VcpuExit::Kind::Shutdown; break;
+        case KVM_EXIT_SYSTEM_EVENT:  // arm64: PSCI SYSTEM_OFF or SYSTEM_RESET, which the ABI has no use for
+            exit.kind = VcpuExit::Kind::Shutdown;
+            exit.what = "the guest asked the firmware to power off or reset (system event " +
+                        std::to_string(run.system_event.type) + "); guests end with the HALT hypercall";
+            break;
         case KVM_EXIT_DEBUG: exit.kind = VcpuExit::Kind::Debug; break;
         case KVM_EXIT_FAIL_ENTRY:
             exit.kind = VcpuExit::Kind::FailEntry;

@@ -1,6 +1,7 @@
 #include "arch/x86_64/page_tables.h"
 
 #include "arch/arch.h"
+#include "arch/page_map.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,9 @@ namespace skiff {
 namespace {
 
 using namespace x86;
+using arch::extra_page_tables;
+using arch::kExtraPageTablesBase;
+using arch::kMaxExtraPageTables;
 
 constexpr uint64_t kMem = 64ull << 20;
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "arch/arch.h"
+#include "arch/page_map.h"
 #include "arch/x86_64/cpu_template.h"
 #include "arch/x86_64/page_tables.h"
 #include "common/error.h"
@@ -73,10 +74,7 @@ void check_host(const Kvm& kvm) {
 }
 
 void check_plan(const std::string& image, const LoadPlan& plan) {
-    const uint64_t tables = x86::extra_page_tables(plan);
-    if (tables > x86::kMaxExtraPageTables)
-        throw ImageError(image + ": segment boundaries split " + std::to_string(tables) +
-                         " 2 MiB regions; the page tables have room for " + std::to_string(x86::kMaxExtraPageTables));
+    check_page_tables_fit(image, plan);
 }
 
 void write_tables(GuestMemory& mem, const LoadPlan& plan) {
