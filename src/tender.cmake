@@ -1,7 +1,7 @@
 # skiff_tender: everything of the tender except main(), so unit tests can drive each layer.
 # The aarch64 code that is plain C++ (page tables, hypercall decoding) builds on any host: the unit
 # tests check it on x86_64 too.
-set(SKIFF_AARCH64_LOGIC_SOURCES arch/aarch64/page_tables.cpp arch/aarch64/mmio.cpp)
+set(SKIFF_AARCH64_LOGIC_SOURCES arch/aarch64/page_tables.cpp arch/aarch64/mmio.cpp arch/aarch64/vectors.cpp)
 set(SKIFF_AARCH64_LOGIC_SOURCES ${SKIFF_AARCH64_LOGIC_SOURCES} PARENT_SCOPE)
 # Optional modules (SKIFF_MODULES) are one directory each under modules/; a module left out is not
 # compiled, and compiled_modules() (modules/registry.cpp) lists exactly the ones compiled in.

@@ -66,6 +66,7 @@ SKIFF_STATIC_ASSERT(SKIFF_BOOT_INFO_BASE + sizeof(struct skiff_boot_info) == SKI
 #define SKIFF_A64_L1_BASE 0x2000ull
 #define SKIFF_A64_L2_BASE 0x3000ull /* four contiguous level-2 tables, 0x3000-0x6fff */
 #define SKIFF_A64_L3_BASE 0x7000ull /* 4 KiB pages of the first 2 MiB */
+#define SKIFF_A64_VECTORS_BASE 0x8000ull /* skiff's vector table until the guest sets VBAR_EL1 (read+execute) */
 #define SKIFF_A64_PSTATE_INIT 0x3C5ull       /* EL1h, D, A, I, F masked */
 #define SKIFF_A64_MAIR_INIT 0xBBFF440C0400ull /* index 1 Device-nGnRE, index 4 Normal write-back */
 #define SKIFF_A64_TCR_INIT 0x32B5183518ull   /* T0SZ 24 (40-bit), 4 KiB granule, 40-bit IPA, TBI0 */

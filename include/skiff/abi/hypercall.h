@@ -32,6 +32,8 @@ enum skiff_hypercall_nr {
 #define SKIFF_HYPERCALL_MMIO_BASE 0x100000000ull
 #define SKIFF_HYPERCALL_MMIO_SIZE 0x40000000ull /* 1 GiB, mapped Device-nGnRE by the tender */
 #define SKIFF_HYPERCALL_MMIO_ADDR(nr) (SKIFF_HYPERCALL_MMIO_BASE + ((uint64_t)(nr) << 3))
+/* skiff's own vector table (SKIFF_A64_VECTORS_BASE) reports exception vector i with a store here + 8 * i */
+#define SKIFF_A64_TRAP_MMIO 0x100000200ull
 
 /* Result codes written to `ret` fields; the same values as the guest API. */
 enum skiff_hc_result {

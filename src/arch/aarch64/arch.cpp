@@ -12,6 +12,7 @@
 
 #include "arch/aarch64/mmio.h"
 #include "arch/aarch64/page_tables.h"
+#include "arch/aarch64/vectors.h"
 #include "arch/arch.h"
 #include "arch/page_map.h"
 #include "common/error.h"
@@ -31,6 +32,7 @@ constexpr uint64_t kRegPc = core_reg(offsetof(kvm_regs, regs.pc));
 constexpr uint64_t kRegPstate = core_reg(offsetof(kvm_regs, regs.pstate));
 constexpr uint64_t kRegSpEl1 = core_reg(offsetof(kvm_regs, sp_el1));
 constexpr uint64_t kRegElrEl1 = core_reg(offsetof(kvm_regs, elr_el1));
+constexpr uint64_t kRegSpsrEl1 = core_reg(offsetof(kvm_regs, spsr[KVM_SPSR_EL1]));
 constexpr uint64_t kRegSctlr = ARM64_SYS_REG(3, 0, 1, 0, 0);
 constexpr uint64_t kRegCpacr = ARM64_SYS_REG(3, 0, 1, 0, 2);
 constexpr uint64_t kRegTtbr0 = ARM64_SYS_REG(3, 0, 2, 0, 0);
@@ -41,6 +43,7 @@ constexpr uint64_t kRegFar = ARM64_SYS_REG(3, 0, 6, 0, 0);
 constexpr uint64_t kRegMair = ARM64_SYS_REG(3, 0, 10, 2, 0);
 constexpr uint64_t kRegVbar = ARM64_SYS_REG(3, 0, 12, 0, 0);
 constexpr uint64_t kRegTpidrEl0 = ARM64_SYS_REG(3, 3, 13, 0, 2);
+constexpr uint64_t kRegTpidrEl1 = ARM64_SYS_REG(3, 0, 13, 0, 4);
 
 constexpr uint64_t kSctlrAlignmentCheck = 1ull << 1;      // A: unaligned accesses fault
 constexpr uint64_t kSctlrWriteNeverExecute = 1ull << 19;  // WXN: a writable page is never executable
@@ -90,8 +93,10 @@ void set_entry_state(const Kvm&, VcpuFd& vcpu, const EntryState& state) {
     vcpu.set_one_reg(kRegMair, SKIFF_A64_MAIR_INIT);
     vcpu.set_one_reg(kRegTcr, SKIFF_A64_TCR_INIT | SKIFF_A64_TCR_EPD1);
     vcpu.set_one_reg(kRegTtbr0, SKIFF_A64_L0_BASE);
+    vcpu.set_one_reg(kRegVbar, SKIFF_A64_VECTORS_BASE);  // until the guest installs its own
     // Registers the ABI does not give a value read 0, not KVM's "unknown" fill.
-    for (uint64_t reg : {kRegTtbr1, kRegVbar, kRegTpidrEl0, kRegElrEl1}) vcpu.set_one_reg(reg, 0);
+    for (uint64_t reg : {kRegTtbr1, kRegTpidrEl0, kRegTpidrEl1, kRegElrEl1, kRegSpsrEl1, kRegEsr, kRegFar})
+        vcpu.set_one_reg(reg, 0);
     // KVM's reset value keeps the architecturally required bits; the MMU and caches go on, WXN backs
     // the page tables' W^X, and unaligned accesses stay allowed as in Solo5.
     const uint64_t sctlr = vcpu.get_one_reg(kRegSctlr);
@@ -141,12 +146,18 @@ VcpuExit decode_access(const kvm_run& run) {
 }
 
 std::string describe_registers(VcpuFd& vcpu) {
-    char line[256];
-    std::snprintf(line, sizeof line, "pc=0x%llx sp=0x%llx lr=0x%llx pstate=0x%llx esr=0x%llx far=0x%llx x0=0x%llx",
-                  (unsigned long long)vcpu.get_one_reg(kRegPc), (unsigned long long)vcpu.get_one_reg(kRegSpEl1),
+    const uint64_t pc = vcpu.get_one_reg(kRegPc);
+    // skiff's default vectors keep the guest's x0 in TPIDR_EL1 (arch/aarch64/vectors.h).
+    const bool in_default_vectors =
+        pc >= SKIFF_A64_VECTORS_BASE && pc < SKIFF_A64_VECTORS_BASE + aarch64::kVectorTableSize;
+    const uint64_t x0 = vcpu.get_one_reg(in_default_vectors ? kRegTpidrEl1 : kRegX0);
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "pc=0x%llx sp=0x%llx lr=0x%llx pstate=0x%llx esr=0x%llx far=0x%llx elr=0x%llx x0=0x%llx",
+                  (unsigned long long)pc, (unsigned long long)vcpu.get_one_reg(kRegSpEl1),
                   (unsigned long long)vcpu.get_one_reg(kRegLr), (unsigned long long)vcpu.get_one_reg(kRegPstate),
                   (unsigned long long)vcpu.get_one_reg(kRegEsr), (unsigned long long)vcpu.get_one_reg(kRegFar),
-                  (unsigned long long)vcpu.get_one_reg(kRegX0));
+                  (unsigned long long)vcpu.get_one_reg(kRegElrEl1), (unsigned long long)x0);
     return line;
 }
 

@@ -1,5 +1,7 @@
 #include "arch/aarch64/mmio.h"
 
+#include "arch/aarch64/vectors.h"
+
 #include "common/error.h"
 #include "skiff/abi/hypercall.h"
 
@@ -19,6 +21,12 @@ VcpuExit bad_access(const MmioAccess& access, const std::string& why) {
 }  // namespace
 
 VcpuExit decode_mmio(const MmioAccess& access) {
+    if (const std::optional<std::string> trap = trap_description(access.address); trap && access.write) {
+        VcpuExit exit;
+        exit.kind = VcpuExit::Kind::Shutdown;
+        exit.what = "unhandled " + *trap + " before the guest installed exception vectors (esr, far and elr say which)";
+        return exit;
+    }
     const uint64_t end = SKIFF_HYPERCALL_MMIO_ADDR(SKIFF_HC_MAX);
     if (access.address < SKIFF_HYPERCALL_MMIO_BASE || access.address >= end)
         return bad_access(access, "not a hypercall address");

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "arch/aarch64/vectors.h"
 #include "arch/page_map.h"
 #include "skiff/abi/boot.h"
 #include "skiff/abi/hypercall.h"
@@ -29,7 +30,10 @@ uint64_t level2_entry(GuestMemory& mem, const LoadPlan& plan, uint64_t r, uint64
     const uint64_t base = r * SKIFF_HUGE_PAGE_SIZE;
     for (uint64_t i = 0; i < kEntries; ++i) {
         const uint64_t gpa = base + i * SKIFF_PAGE_SIZE;
-        const uint64_t bits = ram_bits(arch::page_permission(plan, gpa, tables_end));
+        const arch::PagePermission permission = gpa == SKIFF_A64_VECTORS_BASE
+                                                    ? arch::PagePermission{true, false, true}
+                                                    : arch::page_permission(plan, gpa, tables_end);
+        const uint64_t bits = ram_bits(permission);
         // Level-3 pages have bit 1 set where blocks have it clear.
         mem.write_setup<uint64_t>(table + i * 8, bits ? gpa | bits | kDescTable : 0);
     }
@@ -48,6 +52,9 @@ void build_page_tables(GuestMemory& mem, const LoadPlan& plan) {
     mem.write_setup<uint64_t>(SKIFF_A64_L1_BASE + (SKIFF_HYPERCALL_MMIO_BASE / kGiB) * 8,
                               SKIFF_HYPERCALL_MMIO_BASE | kDescValid | kDescAccessed | kDescAttrDevice |
                                   kDescPrivilegedNoExecute | kDescUserNoExecute);
+
+    const auto vectors = default_vector_table();
+    for (size_t i = 0; i < vectors.size(); ++i) mem.write_setup<uint32_t>(SKIFF_A64_VECTORS_BASE + 4 * i, vectors[i]);
 
     uint64_t next_table = arch::kExtraPageTablesBase;
     for (uint64_t r = 0; r < regions; ++r) {

@@ -21,8 +21,8 @@ inline constexpr uint64_t kDescAttrDevice = 1ull << 2;            // MAIR index 
 inline constexpr uint64_t kDescAttrNormal = 4ull << 2;            // MAIR index 4: Normal write-back
 inline constexpr uint64_t kDescInnerShareable = 3ull << 8;
 
-// Writes the level 0-3 tables into `mem`, mapping [0, mem.mapped_size()) and the hypercall window.
-// The plan must have passed arch::check_plan.
+// Writes the level 0-3 tables and skiff's default vector table (aarch64/vectors.h) into `mem`, mapping [0,
+// mem.mapped_size()) and the hypercall window. The plan must have passed arch::check_plan.
 void build_page_tables(GuestMemory& mem, const LoadPlan& plan);
 
 // The leaf descriptor the guest sees for `va` (0 if none); reads the tables back, for tests.
