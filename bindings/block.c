@@ -1,6 +1,6 @@
 /* Block devices (docs/guest-abi.md §5.6, §5.10, §6.3). A request is any whole number of blocks.
  * When the tender offers the block ring, requests travel through it, many in flight and no VM exit
- * (one `outl` to port 0x601 only when the host thread sleeps); otherwise, and under
+ * (one kick, cpu.h's SKIFF_BLOCK_RING_KICK, only when the host thread sleeps); otherwise, and under
  * `--skiff:no-ring`, each is one BLOCK_* hypercall. Flush and discard are offered per device in the
  * manifest's flags; where a tender does not set them (Solo5's) they answer SKIFF_R_EOPNOTSUPP. */
 #include "bindings.h"
@@ -81,10 +81,11 @@ static size_t collect(struct skiff_block_request *requests, size_t count)
     size_t done = 0;
     uint32_t head = block_ring->com_head;
     while (block_ring->com_tail != head) {
-        skiff_compiler_barrier(); /* x86 keeps loads in order: the completion is read after the tail */
+        skiff_load_barrier(); /* the completion is read after the tail */
         volatile struct skiff_ring_completion *c = &block_ring->com[head & SKIFF_RING_SLOT_MASK];
         if (c->id < count)
             requests[c->id].result = (skiff_result_t)c->ret;
+        skiff_load_barrier(); /* ... and before the host may reuse its slot */
         block_ring->com_head = ++head;
         ++done;
     }
@@ -101,7 +102,7 @@ static void by_ring(struct skiff_block_request *requests, size_t count, const sk
         while (next < count && in_flight < SKIFF_RING_SLOTS - 1u) {
             struct skiff_block_request *r = &requests[next];
             if (checked[next] == SKIFF_R_OK) {
-                skiff_ring_push(block_ring, SKIFF_BLOCK_RING_KICK_PORT, ops[r->op], (uint32_t)r->handle,
+                skiff_ring_push(block_ring, SKIFF_BLOCK_RING_KICK, ops[r->op], (uint32_t)r->handle,
                                 (uint64_t)(uintptr_t)r->buf, r->op == SKIFF_BLOCK_OP_FLUSH ? 0 : (uint32_t)r->size,
                                 (uint32_t)next, r->offset);
                 ++in_flight;

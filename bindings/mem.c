@@ -1,24 +1,9 @@
 /* The memory and string functions gcc may emit calls to even in freestanding code, plus the few
- * the library uses; skiff.h declares them for applications. Built with -fno-builtin and
+ * the library uses; skiff.h declares them for applications. memset and memcpy, which are worth an
+ * architecture's fastest way, are in bindings/<arch>/mem.c. Built with -fno-builtin and
  * -fno-tree-loop-distribute-patterns so that gcc does not turn these loops back into calls to
  * themselves. */
 #include "bindings.h"
-
-void *memset(void *dst, int c, size_t n)
-{
-    /* One instruction, not a byte loop: on a software hypervisor each loop iteration of a guest
-     * is expensive, and the CPU's string engine is fast everywhere. */
-    void *d = dst;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
-    return dst;
-}
-
-void *memcpy(void *restrict dst, const void *restrict src, size_t n)
-{
-    void *d = dst;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
-    return dst;
-}
 
 void *memmove(void *dst, const void *src, size_t n)
 {

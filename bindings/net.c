@@ -1,6 +1,6 @@
 /* Network devices (docs/guest-abi.md §5.7, §5.8, §6). When the tender offers ring I/O, frames travel
- * through the shared ring without a VM exit (one `outl` to port 0x600 only when the host thread
- * sleeps); otherwise, for frames that do not fit a ring buffer, and under `--skiff:no-ring`, each
+ * through the shared ring without a VM exit (one kick, cpu.h's SKIFF_NET_RING_KICK, only when the
+ * host thread sleeps); otherwise, for frames that do not fit a ring buffer, and under `--skiff:no-ring`, each
  * frame is one NET_WRITE / NET_READ hypercall. */
 #include "bindings.h"
 #include "hypercall.h"
@@ -26,18 +26,9 @@ static void ring_setup(void)
         ring = (volatile struct skiff_ring *)(uintptr_t)bi->net_ring;
 }
 
-/* Eight bytes per step, then the tail: far fewer steps than mem.c's byte loop, which matters where
- * guest instructions are slow (kvm-pvm: about a microsecond per loop iteration). */
-static inline void copy_frame(uint8_t *dst, const uint8_t *src, size_t n)
-{
-    size_t words = n / 8, tail = n % 8;
-    __asm__ __volatile__("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
-    __asm__ __volatile__("rep movsb" : "+D"(dst), "+S"(src), "+c"(tail) : : "memory");
-}
-
 static void ring_submit(uint32_t op, skiff_handle_t handle, uint64_t data, uint32_t len, uint32_t id)
 {
-    skiff_ring_push(ring, SKIFF_RING_KICK_PORT, op, (uint32_t)handle, data, len, id, 0);
+    skiff_ring_push(ring, SKIFF_NET_RING_KICK, op, (uint32_t)handle, data, len, id, 0);
 }
 
 /* Waits until the host has consumed enough entries for one more; returns its slot. */
@@ -78,7 +69,7 @@ skiff_result_t skiff_net_write(skiff_handle_t handle, const uint8_t *buf, size_t
     /* The ring takes frames that fit its buffers and the MTU; the rest get the hypercall's answer. */
     if (ring != NULL && size > 0 && size <= SKIFF_RING_BUFFER_SIZE && size <= e->u.net_basic.mtu + 14u) {
         uint8_t *copy = ring_buffers[ring_wait_for_slot()];
-        copy_frame(copy, buf, size);
+        memcpy(copy, buf, size);
         ring_submit(SKIFF_RING_NET_WRITE, handle, (uint64_t)(uintptr_t)copy, (uint32_t)size, 0);
         return SKIFF_R_OK; /* writes get no completion */
     }
@@ -98,11 +89,12 @@ static skiff_result_t ring_read(skiff_handle_t handle, uint8_t *buf, size_t size
     uint32_t head = ring->com_head;
     while (ring->com_tail == head)
         skiff_cpu_relax();
-    skiff_compiler_barrier(); /* x86 keeps loads in order: the completion is read after the tail */
+    skiff_load_barrier(); /* the completion is read after the tail */
     volatile struct skiff_ring_completion *c = &ring->com[head & SLOT_MASK];
     int32_t ret = c->ret;
     uint32_t len = c->len;
     uint32_t done_id = c->id;
+    skiff_load_barrier(); /* ... and before the host may reuse its slot */
     ring->com_head = head + 1;
     if (done_id != id)
         return SKIFF_R_EUNSPEC;

@@ -4,17 +4,14 @@
 
 #include <stdint.h>
 
+#include "cpu.h"
 #include "skiff/abi/ring.h"
 
 #define SKIFF_RING_SLOT_MASK (SKIFF_RING_SLOTS - 1u)
 
-static inline void skiff_compiler_barrier(void) { __asm__ __volatile__("" : : : "memory"); }
-static inline void skiff_full_barrier(void) { __asm__ __volatile__("mfence" : : : "memory"); }
-static inline void skiff_cpu_relax(void) { __asm__ __volatile__("pause" : : : "memory"); }
-
-/* Fills the next entry, publishes it and kicks the host thread (its ioeventfd at KICK_PORT) if it is
- * about to sleep. The caller has made sure a slot is free. */
-static inline void skiff_ring_push(volatile struct skiff_ring *ring, uint16_t kick_port, uint32_t op,
+/* Fills the next entry, publishes it and kicks the host thread (its ioeventfd at KICK, one of cpu.h's
+ * SKIFF_*_RING_KICK) if it is about to sleep. The caller has made sure a slot is free. */
+static inline void skiff_ring_push(volatile struct skiff_ring *ring, uint64_t kick, uint32_t op,
                                    uint32_t handle, uint64_t data, uint32_t len, uint32_t id, uint64_t offset)
 {
     uint32_t tail = ring->ent_tail;
@@ -25,11 +22,11 @@ static inline void skiff_ring_push(volatile struct skiff_ring *ring, uint16_t ki
     e->len = len;
     e->id = id;
     e->offset = offset;
-    skiff_compiler_barrier(); /* x86 keeps stores in order: the entry is visible before the tail */
+    skiff_store_barrier(); /* the entry is visible before the tail */
     ring->ent_tail = tail + 1;
     skiff_full_barrier(); /* pairs with the host's needs_kick store + fence + re-check */
     if (ring->needs_kick != 0)
-        __asm__ __volatile__("outl %0, %1" : : "a"(0u), "d"(kick_port) : "memory");
+        skiff_cpu_ring_kick(kick);
 }
 
 #endif

@@ -1,10 +1,11 @@
-/* Entry point: the tender starts the guest here in long mode with the boot info address in RDI
- * and a stack at the top of memory (docs/guest-abi.md §4.4, §7). Also carries the ABI note and the
- * PT_INTERP string, so every linked guest gets both (start.o is always linked: skiff.lds names
- * _start with EXTERN). */
+/* Entry point: the tender starts the guest here with the boot info address as the only argument
+ * (RDI on x86_64, X0 on aarch64), a stack at the top of memory and the MMU on (docs/guest-abi.md
+ * §4, §7). Also carries the ABI note and the PT_INTERP string, so every linked guest gets both
+ * (start.o is always linked: skiff.lds names _start with EXTERN). */
 #include <stdint.h>
 
 #include "bindings.h"
+#include "cpu.h"
 #include "skiff/abi/note.h"
 
 /* The ABI note: hvt target, ABI version 2; the linker script gives it its own PT_NOTE. */
@@ -23,7 +24,8 @@ const struct skiff_abi_note skiff_abi_note = {
 __attribute__((section(".interp"), used)) const char skiff_interp[] = "/nonexistent/skiff/";
 
 /* Read by code compiled with -fstack-protector -mstack-protector-guard=global. Initialised
- * data (so .data is never empty); re-seeded from the TSC at boot. */
+ * data (so .data is never empty); re-seeded from the CPU's counter at boot (TSC; on aarch64 the
+ * virtual counter, which skiff starts at a random value). */
 uintptr_t __stack_chk_guard = 0x00000aff0a0d0000ull;
 
 const struct skiff_boot_info *skiff_boot_info;
@@ -32,19 +34,6 @@ int skiff_no_ring;
 extern char _sbss[], _ebss[], _end[]; /* from skiff.lds */
 
 #define MIN_HEAP_SIZE (512u * 1024u)
-#define IA32_FS_BASE 0xC0000100u
-
-static inline uint64_t read_tsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static inline void write_msr(uint32_t msr, uint64_t value)
-{
-    __asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
-}
 
 /* Library options that may lead the command line (Solo5 spelling accepted for compatibility).
  * They are hidden from the application; the library prints no banner, and acts on one only:
@@ -102,12 +91,14 @@ __attribute__((noreturn, noinline)) static void start_app(const struct skiff_boo
 
 __attribute__((noreturn, used)) void _start(const struct skiff_boot_info *bi)
 {
+    /* First, so that even a fault in what follows is reported. */
+    skiff_cpu_install_trap_handlers();
     /* Fresh guest memory is zero already; clearing BSS keeps images honest under any loader. */
     memset(_sbss, 0, (size_t)(_ebss - _sbss));
     /* Keep a zero byte in the guard so string overflows cannot reproduce it. */
-    __stack_chk_guard = read_tsc() & ~(uintptr_t)0xff00;
+    __stack_chk_guard = skiff_cpu_counter() & ~(uintptr_t)0xff00;
     /* Any TLS access before the application sets a base faults in the unmapped zero page. */
-    write_msr(IA32_FS_BASE, 0);
+    skiff_cpu_set_thread_pointer(0);
     skiff_boot_info = bi;
     start_app(bi);
 }

@@ -1,12 +1,11 @@
-/* Thread-local storage, x86_64 variant II: the TLS block ends at the thread pointer, and the word at
- * the thread pointer holds its own address (docs/guest-abi.md §7). skiff.lds pads .tbss so that the TLS
- * size is a multiple of its alignment, which makes block + size the thread pointer the linker's
- * offsets assume. */
+/* Thread-local storage (docs/guest-abi.md §7): where the thread pointer and the TLS data sit in a
+ * block is the architecture's TLS variant (cpu.h: x86_64 variant II, aarch64 variant I); the
+ * control block's first word holds the thread pointer's own address on both. */
 #include "bindings.h"
+#include "cpu.h"
 
 extern char _stdata[], _etdata[], _etbss[]; /* from skiff.lds */
-
-#define IA32_FS_BASE 0xC0000100u
+extern char _skiff_tls_align[];             /* from skiff.lds: an absolute symbol, its value */
 
 static size_t tdata_size(void)
 {
@@ -19,20 +18,25 @@ static size_t tls_image_size(void)
     return (size_t)(_etbss - _stdata);
 }
 
+static size_t tls_align(void)
+{
+    return (size_t)(uintptr_t)_skiff_tls_align;
+}
+
 skiff_result_t skiff_set_tls_base(uintptr_t base)
 {
-    __asm__ __volatile__("wrmsr" : : "c"(IA32_FS_BASE), "a"((uint32_t)base), "d"((uint32_t)(base >> 32)));
+    skiff_cpu_set_thread_pointer(base);
     return SKIFF_R_OK;
 }
 
 size_t skiff_tls_size(void)
 {
-    return tls_image_size() + sizeof(uintptr_t);
+    return skiff_tls_block_size(tls_image_size(), tls_align());
 }
 
 uintptr_t skiff_tls_tp_offset(uintptr_t tls_block)
 {
-    return tls_block + tls_image_size();
+    return skiff_tls_thread_pointer(tls_block, tls_image_size(), tls_align());
 }
 
 skiff_result_t skiff_tls_init(uintptr_t tls_block)
@@ -41,6 +45,6 @@ skiff_result_t skiff_tls_init(uintptr_t tls_block)
         return SKIFF_R_EINVAL;
     uintptr_t tp = skiff_tls_tp_offset(tls_block);
     *(uintptr_t *)tp = tp;
-    memcpy((void *)tls_block, _stdata, tdata_size());
+    memcpy((void *)skiff_tls_data(tls_block, tls_image_size(), tls_align()), _stdata, tdata_size());
     return SKIFF_R_OK;
 }

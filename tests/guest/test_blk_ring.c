@@ -8,6 +8,7 @@
  *   mode=corrupt    queues a good write and then an entry with an unknown operation: the tender
  *                   ends the run (253) */
 #include "bindings.h"
+#include "cpu.h"
 #include "guest_test.h"
 #include "skiff/abi/ring.h"
 
@@ -132,11 +133,11 @@ static int corrupt(skiff_handle_t h, const struct skiff_block_info *info, uint8_
     e->len = 0;
     /* Said before the entries are published: the tender's thread may end the run at once. */
     out("queuing a bad block ring entry\n");
-    __asm__ __volatile__("" : : : "memory");
+    skiff_store_barrier();
     ring->ent_tail = tail + 2;
-    __asm__ __volatile__("mfence" : : : "memory");
+    skiff_full_barrier();
     if (ring->needs_kick)
-        __asm__ __volatile__("outl %0, %1" : : "a"(0u), "d"((uint16_t)SKIFF_BLOCK_RING_KICK_PORT) : "memory");
+        skiff_cpu_ring_kick(SKIFF_BLOCK_RING_KICK);
     skiff_yield(skiff_clock_monotonic() + 3600ull * NSEC_PER_SEC, NULL);
     return test_fail("the tender let the guest run on");
 }

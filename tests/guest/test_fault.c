@@ -1,18 +1,20 @@
 /* One deliberate memory-protection violation, chosen by the command line. Each one must end the
- * guest as a guest fault (status 253) before the FAILURE line:
+ * guest before the FAILURE line: on x86_64 as a guest fault (status 253), on aarch64 through the
+ * bindings' exception report (status 255):
  *   text     write into .text (mapped read+execute)
  *   rodata   write into .rodata (mapped read-only)
  *   bootinfo write into the boot info page (mapped read-only)
  *   null     read from address 0 (page 0 not present)
  *   nx       call code placed in .data (mapped no-execute)
  *   unmapped write beyond the top of guest memory
- *   text_alias  write into .text through page tables of the guest's own making, which map it
- *               writable: skiff's read-only host mapping of the text is what stops it
- * It prints the address it is about to touch, so the runner can match skiff's cr2= against it. */
+ *   text_alias  (x86_64) write into .text through page tables of the guest's own making, which map
+ *               it writable: skiff's read-only host mapping of the text is what stops it
+ * It prints the address it is about to touch, so the runner can match the fault address against it. */
+#include "guest_arch.h"
 #include "guest_test.h"
 
 static const char read_only[64] = "rodata must stay read-only";
-static uint8_t data_code[16] __attribute__((aligned(16))) = {0xc3}; /* ret */
+static uint8_t data_code[16] __attribute__((aligned(16))) = GUEST_RET_BYTES;
 
 static void write_byte(uintptr_t addr)
 {
@@ -39,6 +41,7 @@ static uintptr_t announce(const char *what, uintptr_t addr)
     return addr;
 }
 
+#if defined(__x86_64__)
 /* An identity map of the first GiB in 2 MiB pages, all writable, in three heap pages: the guest's
  * own page tables, in place of the ones skiff built. */
 static void map_everything_writable(uintptr_t tables)
@@ -50,8 +53,9 @@ static void map_everything_writable(uintptr_t tables)
     pdpt[0] = (uint64_t)(uintptr_t)pd | 3;
     for (uint64_t i = 0; i < 512; i++)
         pd[i] = (i << 21) | 0x83; /* present, writable, 2 MiB */
-    __asm__ __volatile__("mov %0, %%cr3" : : "r"((uint64_t)tables) : "memory");
+    guest_load_page_tables((uint64_t)tables);
 }
+#endif
 
 int skiff_app_main(const struct skiff_start_info *si)
 {
@@ -70,10 +74,13 @@ int skiff_app_main(const struct skiff_start_info *si)
         ((void (*)(void))launder(announce(what, (uintptr_t)data_code)))();
     else if (util_streq(what, "unmapped"))
         write_byte(announce(what, si->heap_start + si->heap_size + (64ull << 20)));
+#if defined(__x86_64__)
     else if (util_streq(what, "text_alias")) {
         map_everything_writable(si->heap_start);
         write_byte(announce(what, (uintptr_t)&skiff_app_main));
-    } else
+    }
+#endif
+    else
         return test_fail("unknown fault kind");
     return test_fail("the access did not fault");
 }

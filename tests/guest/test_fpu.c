@@ -1,19 +1,15 @@
-/* SSE (movaps/mulps) and scalar floating point work: the tender enables CR4.OSFXSR. */
+/* SIMD arithmetic (SSE on x86_64, Advanced SIMD on aarch64) and scalar floating point work: the
+ * tender enables them (CR4.OSFXSR; CPACR_EL1.FPEN). */
+#include "guest_arch.h"
 #include "guest_test.h"
 
 int skiff_app_main(const struct skiff_start_info *si)
 {
     (void)si;
-    float a[4] __attribute__((aligned(16))) = {1.5f, 2.0f, -3.0f, 0.25f};
-    float b[4] __attribute__((aligned(16))) = {2.0f, 2.5f, 4.0f, 8.0f};
-    float r[4] __attribute__((aligned(16)));
-    __asm__ __volatile__("movaps %1, %%xmm0\n\t"
-                         "movaps %2, %%xmm1\n\t"
-                         "mulps %%xmm1, %%xmm0\n\t"
-                         "movaps %%xmm0, %0"
-                         : "=m"(r)
-                         : "m"(a), "m"(b)
-                         : "xmm0", "xmm1");
+    float a[4] = {1.5f, 2.0f, -3.0f, 0.25f};
+    float b[4] = {2.0f, 2.5f, 4.0f, 8.0f};
+    float r[4];
+    guest_simd_multiply(r, a, b);
     CHECK(r[0] == 3.0f && r[1] == 5.0f && r[2] == -12.0f && r[3] == 2.0f);
 
     volatile double x = 1.0;

@@ -1,15 +1,12 @@
 /* Hostile hypercalls: the tender must refuse bad guest pointers and end the guest (status 253).
  *   arg   PUTS with an argument structure beyond guest memory
  *   data  PUTS whose data pointer lies beyond guest memory
- *   port  an OUT to a port that is no hypercall (0x500, reserved) */
+ *   port  hypercall number 0, which is reserved (x86_64: port 0x500; aarch64: the MMIO window's
+ *         first slot) */
 #include "guest_test.h"
 
+#include "cpu.h"
 #include "skiff/abi/hypercall.h"
-
-static void outl(uint16_t port, uint32_t value)
-{
-    __asm__ __volatile__("outl %0, %1" : : "a"(value), "d"(port) : "memory");
-}
 
 int skiff_app_main(const struct skiff_start_info *si)
 {
@@ -21,12 +18,12 @@ int skiff_app_main(const struct skiff_start_info *si)
     out(what);
     out("\n");
     if (util_streq(what, "arg")) {
-        outl(SKIFF_HYPERCALL_PORT(SKIFF_HC_PUTS), (uint32_t)beyond);
+        skiff_cpu_hypercall(SKIFF_HC_PUTS, (uint32_t)beyond);
     } else if (util_streq(what, "data")) {
         volatile struct skiff_hc_puts arg = {.data = beyond, .len = 16};
-        outl(SKIFF_HYPERCALL_PORT(SKIFF_HC_PUTS), (uint32_t)(uintptr_t)&arg);
+        skiff_cpu_hypercall(SKIFF_HC_PUTS, (uint32_t)(uintptr_t)&arg);
     } else if (util_streq(what, "port")) {
-        outl(SKIFF_HYPERCALL_PIO_BASE, 0);
+        skiff_cpu_hypercall(0, 0);
     } else {
         return test_fail("unknown call kind");
     }

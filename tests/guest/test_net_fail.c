@@ -11,6 +11,7 @@
 #include "guest_test.h"
 
 #include "bindings.h"
+#include "cpu.h"
 #include "hypercall.h"
 #include "skiff/abi/ring.h"
 
@@ -66,11 +67,11 @@ static int ring_bad_entry(const char *then)
     e->id = 0;
     /* Said before the entry is published: the tender's thread may end the run at once. */
     out("queuing a bad ring entry\n");
-    __asm__ __volatile__("" : : : "memory");
+    skiff_store_barrier();
     ring->ent_tail = tail + 1;
-    __asm__ __volatile__("mfence" : : : "memory");
+    skiff_full_barrier();
     if (ring->needs_kick)
-        __asm__ __volatile__("outl %0, %1" : : "a"(0u), "d"((uint16_t)SKIFF_RING_KICK_PORT) : "memory");
+        skiff_cpu_ring_kick(SKIFF_NET_RING_KICK);
     if (util_streq(then, "poll"))
         poll_forever();
     return 0; /* then=halt: HALT(0) right away; the tender must still find the entry */

@@ -1,12 +1,13 @@
 /* TLS: two blocks set up with skiff_tls_init hold separate copies of the TLS variables, each
- * starting from the initial image (.tdata) and zero (.tbss); switching the FS base switches them. */
+ * starting from the initial image (.tdata) and zero (.tbss); switching the thread pointer (FS base,
+ * TPIDR_EL0) switches them. */
 #include "guest_test.h"
 
 __thread uint64_t counter = 0x1111;
 __thread char tag[5] = "init";
 __thread uint64_t zero_tls[3];
 
-/* The compiler must not cache TLS values across FS base switches. */
+/* The compiler must not cache TLS values across thread pointer switches. */
 static __attribute__((noinline)) uint64_t get_counter(void)
 {
     return counter;
@@ -35,7 +36,7 @@ int skiff_app_main(const struct skiff_start_info *si)
     CHECK(skiff_tls_init(block2) == SKIFF_R_OK);
     uintptr_t tp1 = skiff_tls_tp_offset(block1);
     uintptr_t tp2 = skiff_tls_tp_offset(block2);
-    CHECK(tp1 > block1 && tp1 + sizeof(uintptr_t) <= block1 + size);
+    CHECK(tp1 >= block1 && tp1 + sizeof(uintptr_t) <= block1 + size); /* variant I: tp1 == block1 */
     CHECK(*(uintptr_t *)tp1 == tp1 && *(uintptr_t *)tp2 == tp2);
 
     CHECK(skiff_set_tls_base(tp1) == SKIFF_R_OK);

@@ -177,7 +177,7 @@ TEST_F(Elftool, QueryAbiPrintsTargetAndVersion) {
     const fs::path elf = build_unikernel(manifest_json({}));
     Result q = run("query-abi " + quote(elf.string()));
     ASSERT_EQ(q.status, 0) << q.err;
-    EXPECT_EQ(json::parse(q.out), json::parse(R"({"type":"solo5.abi","target":"hvt","version":2})"));
+    EXPECT_EQ(json::parse(q.out), json::parse(R"({"type":"solo5.abi","target":"hvt","version":2,"machine":"x86_64"})"));
 }
 
 TEST_F(Elftool, QueryAbiNamesOtherTargets) {
@@ -187,7 +187,7 @@ TEST_F(Elftool, QueryAbiNamesOtherTargets) {
     write_image("xen.elf", b.build());
     Result q = run("query-abi " + quote(path("xen.elf").string()));
     ASSERT_EQ(q.status, 0) << q.err;
-    EXPECT_EQ(json::parse(q.out), json::parse(R"({"type":"solo5.abi","target":"xen","version":1})"));
+    EXPECT_EQ(json::parse(q.out), json::parse(R"({"type":"solo5.abi","target":"xen","version":1,"machine":"x86_64"})"));
 }
 
 // The linked image's manifest note holds exactly the bytes of docs/guest-abi.md §2.3, and the section

@@ -1,5 +1,7 @@
 #include "query.h"
 
+#include <elf.h>
+
 #include <array>
 
 #include <nlohmann/json.hpp>
@@ -30,10 +32,14 @@ std::string query_manifest(const std::string& path) {
 }
 
 std::string query_abi(const std::string& path) {
-    const AbiInfo abi = load_abi(ElfImage::open(path));
+    const ElfImage image = ElfImage::open(path);
+    const AbiInfo abi = load_abi(image);
     if (abi.target == 0 || abi.target >= kTargetNames.size())
         throw ImageError(path + ": unknown ABI target " + std::to_string(abi.target));
-    return pretty({{"type", "solo5.abi"}, {"target", kTargetNames[abi.target]}, {"version", abi.version}});
+    // ElfImage refuses every machine but these two.
+    const char* machine = image.machine() == EM_AARCH64 ? "aarch64" : "x86_64";
+    return pretty(
+        {{"type", "solo5.abi"}, {"target", kTargetNames[abi.target]}, {"version", abi.version}, {"machine", machine}});
 }
 
 }  // namespace skiff::elftool

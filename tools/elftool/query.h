@@ -9,7 +9,8 @@ namespace skiff::elftool {
 // entries only), pretty-printed with a trailing newline. Works whatever the ABI note says.
 std::string query_manifest(const std::string& path);
 
-// {"type": "solo5.abi", "target": "hvt", "version": 2} for the image at `path`.
+// {"type": "solo5.abi", "target": "hvt", "version": 2, "machine": "x86_64"} for the image at `path`
+// ("machine": its e_machine, "x86_64" or "aarch64").
 std::string query_abi(const std::string& path);
 
 }  // namespace skiff::elftool

@@ -3,6 +3,7 @@
 #include "child_process.h"
 #include "emulated_backend.h"
 #include "host_backend.h"
+#include "image_arch.h"
 #include "kvm_probe.h"
 #include "report.h"
 #include "scratch_dir.h"
@@ -142,6 +143,15 @@ int run(const Options& options) {
     }
     fs::path image_dir =
         options.image_dir.empty() ? fs::absolute(options.file).parent_path() : fs::absolute(options.image_dir);
+    // A test whose "arch" excludes its image's architecture is neither run nor skipped nor passed. An
+    // image missing here (built only for another architecture) counts as this machine's.
+    ArchSplit split = leave_out_other_architectures(suite, [&](const TestSpec& test) {
+        return std::optional(image_architecture(image_dir / test.image).value_or(this_architecture()));
+    });
+    suite = std::move(split.kept);
+    if (split.left_out > 0 && !options.emit_markers)
+        std::printf("skiff-test: %zu %s for other architectures (left out)\n", split.left_out,
+                    split.left_out == 1 ? "test is" : "tests are");
 
     std::vector<TestResult> results;
     const auto start = std::chrono::steady_clock::now();

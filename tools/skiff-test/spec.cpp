@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -72,7 +73,7 @@ TestSpec parse_test(const json& value, const std::string& origin, const std::str
         note = " (test \"" + value["name"].get<std::string>() + "\")";
     const JsonObject named(value, origin, path, note);
     named.allow_only({"name", "image", "skiff_args", "guest_args", "exit_code", "output", "no_output", "timeout_s",
-                      "disks", "nics", "bridge_nics", "host_command", "requires"});
+                      "disks", "nics", "bridge_nics", "host_command", "requires", "arch"});
     TestSpec test;
     test.source = value;
     test.name = named.nonempty_string("name");
@@ -114,6 +115,13 @@ TestSpec parse_test(const json& value, const std::string& origin, const std::str
             for (const auto& name : known_requirements) known = known || need == name;
             if (!known) named.fail("requires", "unknown capability \"" + need + "\" (known: net, bridge, sse)");
         }
+    }
+    if (named.has("arch")) {
+        test.architectures = named.strings("arch");
+        if (test.architectures.empty()) named.fail("arch", "must name at least one architecture (x86_64, aarch64)");
+        for (const auto& arch : test.architectures)
+            if (std::find(known_architectures.begin(), known_architectures.end(), arch) == known_architectures.end())
+                named.fail("arch", "unknown architecture \"" + arch + "\" (known: x86_64, aarch64)");
     }
     return test;
 }
@@ -174,6 +182,20 @@ Suite filter_suite(const Suite& suite, const std::string& pattern) {
                         (suite.tests.empty() ? std::string(" (the file has no tests)") : "; the tests are: " + names));
     }
     return kept;
+}
+
+ArchSplit leave_out_other_architectures(const Suite& suite,
+                                        const std::function<std::optional<std::string>(const TestSpec&)>& arch_of) {
+    ArchSplit split;
+    for (const auto& test : suite.tests) {
+        const auto& wanted = test.architectures;
+        const std::optional<std::string> arch = wanted.empty() ? std::nullopt : arch_of(test);
+        if (arch && std::find(wanted.begin(), wanted.end(), *arch) == wanted.end())
+            ++split.left_out;
+        else
+            split.kept.tests.push_back(test);
+    }
+    return split;
 }
 
 std::optional<Ipv4Prefix> parse_ipv4_prefix(std::string_view text) {

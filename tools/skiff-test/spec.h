@@ -6,8 +6,10 @@
 
 #include "json_reader.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -44,8 +46,9 @@ struct TestSpec {
     std::vector<NicSpec> nics;
     bool bridge_nics = false;
     std::optional<std::string> host_command;
-    std::vector<std::string> requirements;  // the file's "requires" (a C++20 keyword)
-    nlohmann::json source;                  // the test's object as written, for re-emitting it
+    std::vector<std::string> requirements;   // the file's "requires" (a C++20 keyword)
+    std::vector<std::string> architectures;  // the file's "arch"; empty: every architecture
+    nlohmann::json source;                   // the test's object as written, for re-emitting it
 };
 
 struct Suite {
@@ -54,6 +57,8 @@ struct Suite {
 
 // Capabilities a test may list in "requires".
 inline const std::vector<std::string> known_requirements = {"net", "bridge", "sse"};
+// Architectures a test may list in "arch" (an image's, from its ELF header's e_machine).
+inline const std::vector<std::string> known_architectures = {"x86_64", "aarch64"};
 
 // Parses the file's text; `origin` names it in errors. Comments (// and /* */) are allowed.
 Suite parse_suite(std::string_view text, const std::string& origin);
@@ -62,6 +67,16 @@ Suite load_suite(const std::filesystem::path& file);
 // Keeps the tests whose name matches `pattern` (ECMAScript, searched anywhere in the name). Throws
 // SpecError when the regex is invalid or matches no test (naming a few of the tests there are).
 Suite filter_suite(const Suite& suite, const std::string& pattern);
+
+// The tests whose "arch" includes their image's architecture, and how many were left out. `arch_of`
+// names an image's architecture, or nullopt when it cannot tell: such a test is kept (and fails on
+// its own if the image is missing).
+struct ArchSplit {
+    Suite kept;
+    std::size_t left_out = 0;
+};
+ArchSplit leave_out_other_architectures(const Suite& suite,
+                                        const std::function<std::optional<std::string>(const TestSpec&)>& arch_of);
 
 // The address and prefix length of "a.b.c.d/n"; nullopt when malformed.
 struct Ipv4Prefix {

@@ -22,7 +22,8 @@ check_image() {
     got=$(skiff-elftool query-manifest "$image" | tr -d ' \n')
     [ "$got" = "$expected" ] || { echo "FAIL: $image manifest: $got"; exit 1; }
     abi=$(skiff-elftool query-abi "$image" | tr -d ' \n')
-    [ "$abi" = '{"type":"solo5.abi","target":"hvt","version":2}' ] || { echo "FAIL: $image ABI note: $abi"; exit 1; }
+    [ "$abi" = '{"type":"solo5.abi","target":"hvt","version":2,"machine":"'"$(uname -m)"'"}' ] ||
+        { echo "FAIL: $image ABI note: $abi"; exit 1; }
     if readelf -lW "$image" | grep -q 'LOAD.*RWE'; then
         echo "FAIL: $image has a writable and executable segment"; exit 1
     fi

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -35,7 +37,7 @@ TEST(SkiffTestSpec, ParsesEveryField) {
         "exit_code": 7, "output": ["^Hello"], "no_output": ["panic"], "timeout_s": 2.5,
         "disks": [{"name": "storage", "size": 4194304, "sector_size": 4096}],
         "nics": [{"name": "service0", "host_ip": "10.0.0.1/24", "mtu": 1400}, {"name": "x"}],
-        "host_command": "ping -c 1 10.0.0.2", "requires": ["net"]
+        "host_command": "ping -c 1 10.0.0.2", "requires": ["net"], "arch": ["x86_64", "aarch64"]
       }]})",
                              "t.json");
     ASSERT_EQ(suite.tests.size(), 1u);
@@ -57,6 +59,7 @@ TEST(SkiffTestSpec, ParsesEveryField) {
     EXPECT_FALSE(test.nics[1].host_ip.has_value());
     EXPECT_EQ(test.host_command, "ping -c 1 10.0.0.2");
     EXPECT_EQ(test.requirements, std::vector<std::string>{"net"});
+    EXPECT_EQ(test.architectures, (std::vector<std::string>{"x86_64", "aarch64"}));
     EXPECT_EQ(test.source["image"], "echo/echo.elf");
 }
 
@@ -66,6 +69,7 @@ TEST(SkiffTestSpec, AppliesDefaults) {
     EXPECT_TRUE(test.output.empty());
     EXPECT_FALSE(test.bridge_nics);
     EXPECT_FALSE(test.host_command.has_value());
+    EXPECT_TRUE(test.architectures.empty());
 }
 
 TEST(SkiffTestSpec, RejectsUnknownKeysByName) {
@@ -142,6 +146,36 @@ TEST(SkiffTestSpec, RejectsBadValues) {
               "t.json: .tests[0].exit_code: must be an integer 0..255 (test \"h\")");
     EXPECT_EQ(error_for(one_test(R"(, "disks": [{"name": "d", "size": 0}])")),
               "t.json: .tests[0].disks[0].size: must be an integer 1..1099511627776 (test \"hello\")");
+}
+
+TEST(SkiffTestSpec, RejectsUnknownOrNoArchitectures) {
+    EXPECT_EQ(error_for(one_test(R"(, "arch": ["arm64"])")),
+              "t.json: .tests[0].arch: unknown architecture \"arm64\" (known: x86_64, aarch64) (test \"hello\")");
+    EXPECT_EQ(error_for(one_test(R"(, "arch": [])")),
+              "t.json: .tests[0].arch: must name at least one architecture (x86_64, aarch64) (test \"hello\")");
+    EXPECT_EQ(error_for(one_test(R"(, "arch": "x86_64")")),
+              "t.json: .tests[0].arch: must be an array of strings (test \"hello\")");
+}
+
+// Tests for another architecture than their image's are left out; no "arch", or an image whose
+// architecture is unknown (missing file), keeps the test.
+TEST(SkiffTestSpec, LeavesOutTestsForOtherArchitectures) {
+    auto suite = parse_suite(R"({"version": 1, "tests": [
+        {"name": "any", "image": "a64.elf", "exit_code": 0},
+        {"name": "x86_only", "image": "a64.elf", "exit_code": 0, "arch": ["x86_64"]},
+        {"name": "a64_only", "image": "a64.elf", "exit_code": 0, "arch": ["aarch64"]},
+        {"name": "both", "image": "a64.elf", "exit_code": 0, "arch": ["x86_64", "aarch64"]},
+        {"name": "missing", "image": "gone.elf", "exit_code": 0, "arch": ["x86_64"]}]})",
+                             "t.json");
+    auto split = skiff::test::leave_out_other_architectures(
+        suite, [](const skiff::test::TestSpec& test) -> std::optional<std::string> {
+            if (test.image == "a64.elf") return "aarch64";
+            return std::nullopt;
+        });
+    EXPECT_EQ(split.left_out, 1u);
+    std::vector<std::string> kept;
+    for (const auto& test : split.kept.tests) kept.push_back(test.name);
+    EXPECT_EQ(kept, (std::vector<std::string>{"any", "a64_only", "both", "missing"}));
 }
 
 TEST(SkiffTestSpec, RejectsDuplicateTestNames) {
