@@ -65,7 +65,7 @@ std::vector<const TestSpec*> stage_payload(const fs::path& payload, const Suite&
                                            const std::function<void(const TestResult&)>& sink) {
     fs::create_directories(payload / "st/bin");
     fs::copy_file(settings.skiff, payload / "st/bin/skiff");
-    fs::copy_file(own_executable(), payload / "st/bin/skiff-test");
+    fs::copy_file(settings.runner, payload / "st/bin/skiff-test");
     nlohmann::json tests = nlohmann::json::array();
     std::vector<const TestSpec*> staged;
     for (std::size_t i = 0; i < suite.tests.size(); ++i) {
@@ -91,18 +91,31 @@ std::vector<const TestSpec*> stage_payload(const fs::path& payload, const Suite&
 
 }  // namespace
 
-EmulatedAvailability probe_emulated() {
+std::string emulated_backend_label(HostArch arch) {
+    return arch == HostArch::x86_64 ? "emulated KVM (QEMU TCG + nested kvm_amd"
+                                    : "emulated KVM (QEMU TCG aarch64 + KVM at EL2";
+}
+
+EmulatedAvailability probe_emulated(HostArch arch) {
     EmulatedAvailability where;
     where.harness = find_harness();
     where.cache = cache_dir();
+    where.arch = arch;
+    const bool x86 = arch == HostArch::x86_64;
+    // boot.sh keeps the arm64 kernel (and its busybox) apart from the x86_64 one.
+    const fs::path kernel = (x86 ? where.cache : where.cache / "arm64") / "kernel";
     std::vector<std::string> missing;
     if (where.harness.empty() || !fs::exists(where.harness / "boot.sh"))
         missing.push_back("the emulated-kvm scripts (set SKIFF_TEST_HARNESS)");
-    if (!find_program("qemu-system-x86_64")) missing.push_back("qemu-system-x86_64 (package qemu-system-x86)");
-    if (!find_program("busybox")) missing.push_back("busybox (package busybox-static)");
+    if (x86 && !find_program("qemu-system-x86_64")) missing.push_back("qemu-system-x86_64 (package qemu-system-x86)");
+    if (!x86 && !find_program("qemu-system-aarch64"))
+        missing.push_back("qemu-system-aarch64 (package qemu-system-arm)");
+    // The arm64 host's busybox is busybox-static:arm64, fetched with its kernel.
+    if (x86 && !find_program("busybox")) missing.push_back("busybox (package busybox-static)");
     if (!find_program("cpio")) missing.push_back("cpio");
-    if (!fs::exists(where.cache / "kernel/ready") && !find_program("apt-get"))
-        missing.push_back("a kernel (none cached in " + where.cache.string() + " and no apt-get to fetch one)");
+    if (!fs::exists(kernel / "ready") && !find_program("apt-get"))
+        missing.push_back("a kernel (none cached in " + kernel.parent_path().string() +
+                          " and no apt-get to fetch one)");
     for (const auto& item : missing) where.why += (where.why.empty() ? "missing " : ", ") + item;
     where.available = missing.empty();
     return where;
@@ -120,7 +133,8 @@ EmulatedRun run_emulated(const Suite& suite, const EmulatedSettings& settings, c
     const auto deadline = start + budget;
 
     Child boot =
-        Child::start({(where.harness / "boot.sh").string(), "--cache", where.cache.string(), work.path().string()});
+        Child::start({(where.harness / "boot.sh").string(), "--arch", std::string(harness_arch_name(where.arch)),
+                      "--cache", where.cache.string(), work.path().string()});
     std::set<std::string> reported;
     std::deque<std::string> console_tail;
     bool ready = false;

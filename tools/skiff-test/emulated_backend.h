@@ -1,8 +1,10 @@
-// The emulated KVM backend: boots one Linux guest under QEMU TCG with an emulated AMD SVM CPU (its
-// kvm_amd gives a real /dev/kvm inside), runs `skiff-test --kvm=host` in there over the whole list,
-// and streams the results back over the serial console. The shell side lives in tools/emulated-kvm.
+// The emulated KVM backend: boots one Linux guest under QEMU TCG that has a real /dev/kvm inside
+// (x86_64: an emulated AMD SVM CPU and kvm_amd; aarch64: QEMU's virt board with EL2), runs
+// `skiff-test --kvm=host` in there over the whole list, and streams the results back over the
+// serial console. The shell side lives in tools/emulated-kvm.
 #pragma once
 
+#include "emulated_arch.h"
 #include "result.h"
 #include "spec.h"
 
@@ -13,7 +15,9 @@
 namespace skiff::test {
 
 struct EmulatedSettings {
-    std::string skiff;                // copied into the guest with its shared libraries
+    std::string skiff;             // copied into the guest with its shared libraries
+    std::filesystem::path runner;  // the skiff-test copied in (choose_runner)
+    HostArch arch = HostArch::x86_64;
     std::filesystem::path image_dir;  // images are relative to this
     bool verbose = false;
 };
@@ -22,11 +26,15 @@ struct EmulatedAvailability {
     bool available = false;
     std::string why;                // what is missing, when not available
     std::filesystem::path harness;  // the directory holding boot.sh
-    std::filesystem::path cache;    // kernel + base initramfs cache
+    std::filesystem::path cache;    // kernel + base initramfs cache (boot.sh adds arm64/ for aarch64)
+    HostArch arch = HostArch::x86_64;
 };
 
-// Checks the tools without booting anything.
-EmulatedAvailability probe_emulated();
+// Checks the tools an `arch` emulated host needs, without booting anything.
+EmulatedAvailability probe_emulated(HostArch arch);
+
+// "emulated KVM (QEMU TCG + nested kvm_amd" and its aarch64 counterpart: the backend line's start.
+std::string emulated_backend_label(HostArch arch);
 
 struct EmulatedRun {
     bool backend_worked = false;  // false: the host could not be prepared or had no /dev/kvm

@@ -1,9 +1,9 @@
 // skiff-test: runs guest tests described by an expectations file under skiff, on this host's KVM
 // or inside an emulated KVM host, and reports them for humans (and JUnit XML for CI).
 #include "child_process.h"
+#include "emulated_arch.h"
 #include "emulated_backend.h"
 #include "host_backend.h"
-#include "image_arch.h"
 #include "kvm_probe.h"
 #include "report.h"
 #include "scratch_dir.h"
@@ -41,6 +41,8 @@ struct Options {
     bool fail_on_skip = false;
     std::string allowed_skips;
     bool emit_markers = false;  // inside the emulated host: results as console markers only
+    std::string arch;           // --arch: the emulated host's, else the images' (emulated_arch.h)
+    std::string runner;         // --runner: the skiff-test staged inside the emulated host
     std::string file;
 };
 
@@ -75,19 +77,34 @@ struct Choice {
     EmulatedAvailability emulated;
 };
 
+// The architecture the tests need, and how it was chosen when that is news (not this machine's,
+// or forced): the emulated host's architecture, and host KVM's only hope of running them.
+struct TestArch {
+    HostArch arch = this_machine_arch();
+    std::string note;  // "; aarch64 host (aarch64 images)" or empty
+};
+
+std::string emulated_line(const TestArch& arch, const std::string& reason) {
+    return emulated_backend_label(arch.arch) + "; " + reason + arch.note + ")";
+}
+
 // `skiff` runs the calibration guest when --kvm=auto has both backends to choose from.
-Choice choose_backend(const std::string& wanted, const std::string& skiff, bool any_tests) {
+Choice choose_backend(const std::string& wanted, const std::string& skiff, bool any_tests, const TestArch& arch) {
     Choice choice;
-    KvmProbe host = wanted == "emulated" ? KvmProbe{false, "not tried (--kvm=emulated)"} : probe_host_kvm();
+    const bool foreign = arch.arch != this_machine_arch();
+    KvmProbe host = wanted == "emulated" ? KvmProbe{false, "not tried (--kvm=emulated)"}
+                    : foreign            ? KvmProbe{false, "the tests are for " + std::string(arch_name(arch.arch)) +
+                                                    ", this machine is " + std::string(arch_name(this_machine_arch()))}
+                                         : probe_host_kvm();
     choice.host_works = host.works;
     if (host.works && wanted == "auto" && any_tests) {
         // Host KVM works, but it may be a software one so slow that the emulated host is faster.
-        choice.emulated = probe_emulated();
+        choice.emulated = probe_emulated(arch.arch);
         if (choice.emulated.available) {
             const AutoDecision decision = decide_auto(run_calibration(skiff));
             choice.reason = decision.reason;
             choice.backend = decision.use_emulated ? Backend::emulated : Backend::host;
-            choice.line = decision.use_emulated ? "emulated KVM (QEMU TCG + nested kvm_amd; " + decision.reason + ")"
+            choice.line = decision.use_emulated ? emulated_line(arch, decision.reason)
                                                 : "host KVM (" + host.why + "; " + decision.reason + ")";
             return choice;
         }
@@ -103,12 +120,12 @@ Choice choose_backend(const std::string& wanted, const std::string& skiff, bool 
         choice.line = "none (" + choice.reason + ")";
         return choice;
     }
-    choice.emulated = probe_emulated();
+    choice.emulated = probe_emulated(arch.arch);
     std::string reason = wanted == "emulated" ? "forced with --kvm=emulated" : "no usable /dev/kvm here: " + host.why;
     if (choice.emulated.available) {
         choice.backend = Backend::emulated;
         choice.reason = reason;
-        choice.line = "emulated KVM (QEMU TCG + nested kvm_amd; " + reason + ")";
+        choice.line = emulated_line(arch, reason);
     } else {
         choice.reason = reason + "; emulated KVM unavailable: " + choice.emulated.why;
         choice.line = "none (" + choice.reason + ")";
@@ -131,6 +148,33 @@ bool refuse_subnet_collisions(const Suite& suite) {
     return !problems.empty();
 }
 
+// --arch, else the images' architecture (read from their ELF headers), else this machine's.
+// nullopt after saying why when there is none (images of both architectures).
+std::optional<TestArch> test_arch(const Options& options, const Suite& suite, const fs::path& image_dir) {
+    std::vector<ImageArch> images;
+    for (const auto& test : suite.tests) images.push_back({test.name, elf_arch(image_dir / test.image)});
+    const std::optional<HostArch> forced = options.arch.empty() ? std::nullopt : parse_arch(options.arch);
+    const ArchChoice choice = choose_emulated_arch(forced, images, this_machine_arch());
+    if (!choice.arch) {
+        std::fprintf(stderr, "skiff-test: %s\n", choice.error.c_str());
+        return std::nullopt;
+    }
+    TestArch arch{*choice.arch, {}};
+    if (forced || arch.arch != this_machine_arch())
+        arch.note = "; " + std::string(arch_name(arch.arch)) + " host (" + choice.why + ")";
+    return arch;
+}
+
+// The skiff-test to run inside the emulated host, and a check that skiff can run there too.
+std::optional<fs::path> emulated_runner(const Options& options, const std::string& skiff, HostArch arch) {
+    const RunnerChoice runner =
+        choose_runner(arch, this_machine_arch(), options.runner, fs::read_symlink("/proc/self/exe"), skiff);
+    std::string problem = runner.error.empty() ? wrong_arch_problem(skiff, arch, "--skiff") : runner.error;
+    if (problem.empty()) return runner.path;
+    std::fprintf(stderr, "skiff-test: %s\n", problem.c_str());
+    return std::nullopt;
+}
+
 int run(const Options& options) {
     Suite suite = load_suite(options.file);
     if (!options.filter.empty()) suite = filter_suite(suite, options.filter);
@@ -143,16 +187,6 @@ int run(const Options& options) {
     }
     fs::path image_dir =
         options.image_dir.empty() ? fs::absolute(options.file).parent_path() : fs::absolute(options.image_dir);
-    // A test whose "arch" excludes its image's architecture is neither run nor skipped nor passed. An
-    // image missing here (built only for another architecture) counts as this machine's.
-    ArchSplit split = leave_out_other_architectures(suite, [&](const TestSpec& test) {
-        return std::optional(image_architecture(image_dir / test.image).value_or(this_architecture()));
-    });
-    suite = std::move(split.kept);
-    if (split.left_out > 0 && !options.emit_markers)
-        std::printf("skiff-test: %zu %s for other architectures (left out)\n", split.left_out,
-                    split.left_out == 1 ? "test is" : "tests are");
-
     std::vector<TestResult> results;
     const auto start = std::chrono::steady_clock::now();
     auto report = [&](const TestResult& result) {
@@ -163,7 +197,20 @@ int run(const Options& options) {
         std::fflush(stdout);
     };
 
-    Choice choice = choose_backend(options.kvm, *skiff, !suite.tests.empty());
+    // With --kvm=host only this machine's KVM matters: images it cannot run fail one by one.
+    std::optional<TestArch> arch = options.kvm == "host" ? TestArch{} : test_arch(options, suite, image_dir);
+    if (!arch) return exit_usage;
+    // A test whose "arch" excludes the architecture of this run is neither run nor skipped nor passed.
+    ArchSplit split = leave_out_other_architectures(
+        suite, [&](const TestSpec&) { return std::optional(std::string(arch_name(arch->arch))); });
+    suite = std::move(split.kept);
+    if (split.left_out > 0 && !options.emit_markers)
+        std::printf("skiff-test: %zu %s for other architectures (left out)\n", split.left_out,
+                    split.left_out == 1 ? "test is" : "tests are");
+    Choice choice = choose_backend(options.kvm, *skiff, !suite.tests.empty(), *arch);
+    std::optional<fs::path> runner;
+    if (choice.backend == Backend::emulated && !(runner = emulated_runner(options, *skiff, arch->arch)))
+        return exit_usage;
     if (!options.emit_markers) std::printf("skiff-test: backend: %s\n", choice.line.c_str());
     std::fflush(stdout);
     bool no_backend = choice.backend == Backend::none;
@@ -178,8 +225,8 @@ int run(const Options& options) {
     };
     bool on_host = choice.backend == Backend::host;
     if (choice.backend == Backend::emulated) {
-        EmulatedRun run =
-            run_emulated(suite, EmulatedSettings{*skiff, image_dir, options.verbose}, choice.emulated, report);
+        EmulatedRun run = run_emulated(suite, EmulatedSettings{*skiff, *runner, arch->arch, image_dir, options.verbose},
+                                       choice.emulated, report);
         if (!run.backend_worked && choice.host_works) {
             // --kvm=auto preferred the emulated host to a slow host KVM; a slow one still runs them.
             std::printf("skiff-test: backend: host KVM (the emulated host failed: %s)\n", run.why.c_str());
@@ -252,6 +299,14 @@ int main(int argc, char** argv) {
     app.add_option(
         "--allowed-skips", options.allowed_skips,
         "the skips --fail-on-skip accepts: lines 'skiff-test:host|emulated NAME REASON' (tests/allowed-skips.txt)");
+    app.add_option("--arch", options.arch,
+                   "the emulated host's architecture: x86_64 or aarch64 (default: the test images' ELF "
+                   "machine, else this machine's)")
+        ->check(CLI::IsMember({"x86_64", "aarch64"}));
+    app.add_option("--runner", options.runner,
+                   "the skiff-test run inside the emulated host (default: this one for this machine's "
+                   "architecture; else skiff-test beside --skiff's skiff, then <its dir>/../tools/skiff-test/); "
+                   "for another architecture it must be a static build of it");
     app.add_flag("--emit-markers", options.emit_markers, "")->group("");  // used inside the emulated host
     app.add_option("file", options.file, "the expectations file (JSON)")->required();
     app.footer(R"(Exit status:
@@ -265,11 +320,13 @@ int main(int argc, char** argv) {
 Environment it reads:
   SKIFF_TEST_HARNESS            the emulated-kvm scripts (default: installed libexec, else the source tree)
   SKIFF_TEST_CACHE              the emulated host's kernel and initramfs cache
-                                (default: $XDG_CACHE_HOME/skiff-test, else $HOME/.cache/skiff-test)
-  EMULATED_KVM_CPU, EMULATED_KVM_MEM   QEMU's CPU model (default max) and memory in MiB (default 1024)
+                                (default: $XDG_CACHE_HOME/skiff-test, else $HOME/.cache/skiff-test;
+                                the aarch64 host's in its arm64/ subdirectory)
+  EMULATED_KVM_CPU, EMULATED_KVM_MEM   QEMU's CPU model (default max; aarch64: max,pauth=off) and
+                                memory in MiB (default 1024)
   TMPDIR                        where scratch files (disk images, the emulated host's payload) go
-  PATH                          finds skiff (after the one next to skiff-test), qemu-system-x86_64,
-                                busybox, cpio, apt-get
+  PATH                          finds skiff (after the one next to skiff-test), qemu-system-x86_64
+                                or qemu-system-aarch64, busybox, cpio, apt-get
 
 Environment it sets for a test's host_command:
   SKIFF_TEST_TAP_<nic>          the name of the tap device made for nic <nic>

@@ -68,15 +68,13 @@ Suite load_suite(const std::filesystem::path& file);
 // SpecError when the regex is invalid or matches no test (naming a few of the tests there are).
 Suite filter_suite(const Suite& suite, const std::string& pattern);
 
-// The tests whose "arch" includes their image's architecture, and how many were left out. `arch_of`
-// names an image's architecture, or nullopt when it cannot tell: such a test is kept (and fails on
-// its own if the image is missing).
+// The tests of `suite` for architecture `arch` ("x86_64" or "aarch64"): those without "arch", and
+// those whose "arch" names it. The others are left out (counted), neither run nor skipped.
 struct ArchSplit {
     Suite kept;
     std::size_t left_out = 0;
 };
-ArchSplit leave_out_other_architectures(const Suite& suite,
-                                        const std::function<std::optional<std::string>(const TestSpec&)>& arch_of);
+ArchSplit leave_out_other_architectures(const Suite& suite, const std::string& arch);
 
 // The address and prefix length of "a.b.c.d/n"; nullopt when malformed.
 struct Ipv4Prefix {

@@ -1,13 +1,31 @@
 #!/usr/bin/env bash
-# selftest.sh SKIFF_TEST [host|emulated]
+# selftest.sh SKIFF_TEST [host|emulated|emulated-arm64 AARCH64_SKIFF_TEST]
 # Checks skiff-test's behaviour end to end with a stand-in tender (a shell script that runs the
-# "image" as a shell script), so the runner is tested without any guest image: exit statuses,
-# progress and summary lines, timeouts, fixtures (disk files, taps, bridges, host command),
-# JUnit output, usage errors, and the "no backend" skip (77). With `emulated` the same suite runs
-# inside the emulated KVM host (one boot). Exit 77 when the backend asked for is not available.
+# "image" as a shell script, or execs it when it is ELF), so the runner is tested without any guest
+# image: exit statuses, progress and summary lines, timeouts, fixtures (disk files, taps, bridges,
+# host command), JUnit output, usage errors, and the "no backend" skip (77). With `emulated` the same
+# suite runs inside the emulated KVM host (one boot per run). `emulated-arm64` does the same in the
+# aarch64 emulated host, with AARCH64_SKIFF_TEST (a static cross-built skiff-test) as the runner in
+# there, and also runs kvmprobe_arm64.c (built here with aarch64-linux-gnu-gcc) as an image: the
+# architecture chosen from its ELF header, a real guest under the /dev/kvm in there.
+# Exit 77 when the backend asked for, or what it needs, is not available.
 set -uo pipefail
-runner=$(readlink -f "${1:?usage: selftest.sh SKIFF_TEST [host|emulated]}")
+runner=$(readlink -f "${1:?usage: selftest.sh SKIFF_TEST [host|emulated|emulated-arm64 AARCH64_SKIFF_TEST]}")
 mode=${2:-host}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+extra=()  # options every run takes
+if [ "$mode" = emulated-arm64 ]; then
+  inner=${3:-}
+  skip() { echo "skipped: $*"; exit 77; }
+  [ -n "$inner" ] && [ -x "$inner" ] ||
+    skip "no aarch64 skiff-test to run inside the arm64 host: cross-build one with -DSKIFF_STATIC=ON and configure this tree with -DSKIFF_TEST_AARCH64_RUNNER=<that build>/tools/skiff-test/skiff-test"
+  command -v qemu-system-aarch64 >/dev/null || skip "no qemu-system-aarch64 (Debian package qemu-system-arm)"
+  command -v aarch64-linux-gnu-gcc >/dev/null || skip "no aarch64-linux-gnu-gcc (Debian package gcc-aarch64-linux-gnu)"
+  inner=$(readlink -f "$inner")
+  mode=emulated
+  arm64=1
+  extra=(--arch aarch64 --runner "$inner")
+fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cd "$work"
 failures=0
@@ -21,6 +39,7 @@ cat > stub-skiff <<'EOS'
 opts=""
 while [ $# -gt 0 ]; do case "$1" in --*) opts="$opts $1"; shift ;; *) break ;; esac; done
 image=$1; shift
+case "$(head -c 4 "$image")" in *ELF) exec "$image" "$@" ;; esac
 SKIFF_OPTS="$opts" exec sh "$image" "$@"
 EOS
 chmod +x stub-skiff
@@ -64,7 +83,7 @@ EOS
 
 run() {  # run NAME ARGS...: skiff-test's stdout+stderr to NAME.out, its status to NAME.rc
   local name=$1; shift
-  "$runner" "$@" > "$name.out" 2>&1; echo $? > "$name.rc"
+  "$runner" "${extra[@]}" "$@" > "$name.out" 2>&1; echo $? > "$name.rc"
 }
 has() { grep -q -E -- "$2" "$1.out"; }
 rc_is() { [ "$(cat "$1.rc")" = "$2" ]; }
@@ -152,7 +171,7 @@ cat > interrupt.json <<EOS
 {"version": 1, "tests": [{"name": "waits", "image": "hang.sh", "exit_code": 0, "timeout_s": 120,
   "disks": [{"name": "d", "size": 4096}]$nic}]}
 EOS
-TMPDIR=$PWD/sigtmp "$runner" --kvm="$mode" --skiff ./stub-skiff -v interrupt.json > interrupt.out 2>&1 &
+TMPDIR=$PWD/sigtmp "$runner" "${extra[@]}" --kvm="$mode" --skiff ./stub-skiff -v interrupt.json > interrupt.out 2>&1 &
 runner_pid=$!
 for _ in $(seq 600); do  # until the guest runs: the stray sleep here, or the emulated host is up
   if [ "$mode" = host ]; then pgrep -f "^$stray\$" >/dev/null && break; else grep -q "emulated host ready" interrupt.out && break; fi
@@ -168,6 +187,29 @@ check "SIGTERM: no guest process left" bash -c '! pgrep -f "^$0\$" >/dev/null' "
 check "SIGTERM: no emulated host left" bash -c '! pgrep -f "^qemu-system.*$0" >/dev/null' "$PWD/sigtmp"
 check "SIGTERM: no scratch file left" bash -c '[ -z "$(ls -A "$0")" ]' "$PWD/sigtmp"
 check "SIGTERM: no tap left" bash -c '! ls /sys/class/net | grep -q "^skt$0t"' "$runner_pid"
+
+if [ -n "${arm64:-}" ]; then
+  # A real aarch64 KVM guest in the arm64 host; no --arch: the image's ELF header chooses.
+  aarch64-linux-gnu-gcc -std=c11 -O2 -static -o kvmprobe "$here/kvmprobe_arm64.c"
+  cat > probe.json <<'EOS'
+{"version": 1, "tests": [{"name": "kvm-probe", "image": "kvmprobe", "exit_code": 0,
+  "output": ["KVM_EXIT_MMIO: write of 1 to 0x10000000", "1000 MMIO exits", "PSCI SYSTEM_OFF", "kvmprobe: ok"]}]}
+EOS
+  "$runner" --kvm=emulated --runner "$inner" --skiff ./stub-skiff -v probe.json > probe.out 2>&1; echo $? > probe.rc
+  cat probe.out
+  check "arm64: the image's ELF header picks the aarch64 host" has probe '^skiff-test: backend: emulated KVM \(QEMU TCG aarch64 \+ KVM at EL2; forced with --kvm=emulated; aarch64 host \(aarch64 images\)\)$'
+  check "arm64: a KVM guest runs in there (MMIO exits, PSCI off)" has probe '^\[ OK \] kvm-probe '
+  check "arm64: exit 0" rc_is probe 0
+  # Refused before anything boots: no runner for aarch64, and images of two architectures.
+  if [ "$(uname -m)" != aarch64 ]; then
+    "$runner" --kvm=emulated --skiff ./stub-skiff probe.json > norunner.out 2>&1; echo $? > norunner.rc
+    check "arm64: no aarch64 runner: one line naming --runner, exit 2" bash -c 'grep -q -- "give one with --runner PATH" norunner.out && [ "$(cat norunner.rc)" = 2 ]'
+  fi
+  cp "$(readlink -f /bin/true)" x86-image
+  echo '{"version": 1, "tests": [{"name": "x", "image": "x86-image", "exit_code": 0}, {"name": "a", "image": "kvmprobe", "exit_code": 0}]}' > mixed.json
+  "$runner" --kvm=emulated --runner "$inner" --skiff ./stub-skiff mixed.json > mixed.out 2>&1; echo $? > mixed.rc
+  check "arm64: images of two architectures: one line, exit 2" bash -c 'grep -q "^skiff-test: the tests. images are of two architectures (.x. is x86_64, .a. is aarch64)" mixed.out && [ "$(cat mixed.rc)" = 2 ]'
+fi
 
 echo "$failures failed checks"
 [ "$failures" = 0 ]
