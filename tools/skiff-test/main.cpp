@@ -201,8 +201,7 @@ int run(const Options& options) {
     std::optional<TestArch> arch = options.kvm == "host" ? TestArch{} : test_arch(options, suite, image_dir);
     if (!arch) return exit_usage;
     // A test whose "arch" excludes the architecture of this run is neither run nor skipped nor passed.
-    ArchSplit split = leave_out_other_architectures(
-        suite, [&](const TestSpec&) { return std::optional(std::string(arch_name(arch->arch))); });
+    ArchSplit split = leave_out_other_architectures(suite, std::string(arch_name(arch->arch)));
     suite = std::move(split.kept);
     if (split.left_out > 0 && !options.emit_markers)
         std::printf("skiff-test: %zu %s for other architectures (left out)\n", split.left_out,
