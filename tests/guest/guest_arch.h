@@ -43,6 +43,11 @@ static inline void guest_simd_multiply(float r[4], const float a[4], const float
                          : "v0", "v1", "memory");
 }
 
+static inline void guest_set_vector_base(uint64_t base)
+{
+    __asm__ __volatile__("msr vbar_el1, %0\n\tisb" : : "r"(base) : "memory");
+}
+
 #else
 #error "guest_arch.h: unknown architecture"
 #endif

@@ -9,9 +9,12 @@
  *   unmapped write beyond the top of guest memory
  *   text_alias  (x86_64) write into .text through page tables of the guest's own making, which map
  *               it writable: skiff's read-only host mapping of the text is what stops it
+ *   no_vectors  (aarch64) null read with VBAR_EL1 pointing back at skiff's own vector table, as
+ *               before the bindings install theirs: skiff must end the run naming the exception
  * It prints the address it is about to touch, so the runner can match the fault address against it. */
 #include "guest_arch.h"
 #include "guest_test.h"
+#include "skiff/abi/boot.h"
 
 static const char read_only[64] = "rodata must stay read-only";
 static uint8_t data_code[16] __attribute__((aligned(16))) = GUEST_RET_BYTES;
@@ -61,7 +64,7 @@ int skiff_app_main(const struct skiff_start_info *si)
 {
     char what[16];
     if (!arg_value(si->cmdline, "fault", what, sizeof what))
-        return test_fail("fault=text|rodata|bootinfo|null|nx|unmapped|text_alias expected");
+        return test_fail("fault=text|rodata|bootinfo|null|nx|unmapped|text_alias|no_vectors expected");
     if (util_streq(what, "text"))
         write_byte(announce(what, (uintptr_t)&skiff_app_main));
     else if (util_streq(what, "rodata"))
@@ -78,6 +81,12 @@ int skiff_app_main(const struct skiff_start_info *si)
     else if (util_streq(what, "text_alias")) {
         map_everything_writable(si->heap_start);
         write_byte(announce(what, (uintptr_t)&skiff_app_main));
+    }
+#endif
+#if defined(__aarch64__)
+    else if (util_streq(what, "no_vectors")) {
+        guest_set_vector_base(SKIFF_A64_VECTORS_BASE);
+        out_u64(*(volatile uint8_t *)launder(announce(what, 0)));
     }
 #endif
     else

@@ -4,6 +4,7 @@
 
 #include "arch/aarch64/mmio.h"
 #include "arch/aarch64/page_tables.h"
+#include "arch/aarch64/vectors.h"
 #include "arch/page_map.h"
 #include "skiff/abi/boot.h"
 #include "skiff/abi/hypercall.h"
@@ -114,6 +115,34 @@ TEST(Aarch64Hypercalls, EverythingElseIsABadAccessNamingTheAddress) {
     }
     EXPECT_NE(decode_mmio(store(puts, 8)).what.find("a hypercall is a 4-byte store"), std::string::npos);
     EXPECT_NE(decode_mmio(store(puts + 4)).what.find("not the start of a hypercall slot"), std::string::npos);
+}
+
+// Entry 4 (synchronous, current EL with SP_EL1) as an assembler writes it: msr tpidr_el1, x0; mov
+// x0, #0x220; movk x0, #0x0, lsl #16; movk x0, #0x1, lsl #32; str wzr, [x0]; b .
+TEST(Aarch64DefaultVectors, EachEntryStoresToItsTrapAddress) {
+    const auto table = default_vector_table();
+    const uint32_t* entry = &table[4 * kVectorStride / 4];
+    const uint32_t expected[] = {0xD518D080, 0xD2804400, 0xF2A00000, 0xF2C00020, 0xB900001F, 0x14000000};
+    for (size_t i = 0; i < std::size(expected); ++i) EXPECT_EQ(entry[i], expected[i]) << "word " << i;
+    EXPECT_EQ(entry[6], 0u);
+}
+
+TEST(Aarch64DefaultVectors, AStoreToATrapAddressEndsTheRunNamingTheVector) {
+    const VcpuExit exit = decode_mmio(store(SKIFF_A64_TRAP_MMIO + 4 * 8));
+    EXPECT_EQ(exit.kind, VcpuExit::Kind::Shutdown);
+    EXPECT_NE(exit.what.find("unhandled synchronous exception from the current EL (SP_EL1)"), std::string::npos)
+        << exit.what;
+    EXPECT_NE(decode_mmio(store(SKIFF_A64_TRAP_MMIO + 15 * 8)).what.find("SError from a lower EL (AArch32)"),
+              std::string::npos);
+    EXPECT_EQ(decode_mmio(store(SKIFF_A64_TRAP_MMIO + 16 * 8)).kind, VcpuExit::Kind::BadAccess);
+    EXPECT_EQ(decode_mmio(store(SKIFF_A64_TRAP_MMIO + 4)).kind, VcpuExit::Kind::BadAccess);
+}
+
+TEST_F(Aarch64PageTables, SkiffsVectorPageIsExecutableAndReadOnly) {
+    EXPECT_TRUE(executable(SKIFF_A64_VECTORS_BASE));
+    EXPECT_FALSE(writable(SKIFF_A64_VECTORS_BASE));
+    EXPECT_FALSE(present(SKIFF_A64_VECTORS_BASE + 0x1000));
+    EXPECT_EQ(mem.read<uint32_t>(SKIFF_A64_VECTORS_BASE), 0xD518D080u);
 }
 
 }  // namespace
