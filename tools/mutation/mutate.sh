@@ -35,7 +35,7 @@ done < <(mutations)
 [ "$bad" = 0 ] || exit 1
 if [ "$check_only" = 1 ]; then echo "mutate: $(mutations | wc -l) mutations apply to the code as it is"; exit 0; fi
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_CROSS_AARCH64=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 killed=0 total=0 survivors=()
 while IFS= read -r line; do

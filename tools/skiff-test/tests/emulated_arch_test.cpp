@@ -17,7 +17,6 @@ using skiff::test::choose_emulated_arch;
 using skiff::test::choose_runner;
 using skiff::test::elf_arch;
 using skiff::test::HostArch;
-using skiff::test::ImageArch;
 
 // An executable file starting with an ELF header of that e_machine (62 x86_64, 183 aarch64).
 fs::path write_elf(const fs::path& file, unsigned machine) {
