@@ -1,7 +1,9 @@
 /* bench_floor: the least a KVM tender can do, the floor skiff's boot and hypercall figures are
  * compared with. It opens /dev/kvm, creates a VM and one vCPU, maps MIB MiB of guest memory lazily
- * (like skiff: private, anonymous, no reserve), builds a one-entry long-mode page table, enters
- * 64-bit mode directly and runs a guest that does N port-I/O exits and then HLT.
+ * (like skiff: private, anonymous, no reserve) and runs a guest that does N hypercall-like exits and
+ * then stops. x86_64: a one-entry long-mode page table, 64-bit mode entered directly, N port-I/O
+ * exits, then HLT. aarch64: the vCPU initialised, the MMU left off, N 4-byte MMIO stores, then one
+ * store to the HALT slot.
  *
  * usage: bench_floor [N [MIB]]   N exits (default 1), MIB MiB of guest memory (default 512)
  * prints: exits=N ns_per_exit=X setup_ns=Y run_ns=R vmhwm_kib=Z
@@ -9,6 +11,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,8 @@
 #include <unistd.h>
 
 #define CODE_GPA 0x1000u
+#define MMIO_HYPERCALL 0x100000010ull /* aarch64: where skiff's PUTS slot is */
+#define MMIO_HALT 0x100000040ull
 #define PML4_GPA 0x2000u
 #define PDPT_GPA 0x3000u
 #define PD_GPA 0x4000u
@@ -45,6 +50,59 @@ static int kvm_ioctl(int fd, unsigned long req, void *arg, const char *what)
     return r;
 }
 
+#if defined(__aarch64__)
+/* The guest: x1 = N, x2 = the hypercall slot, x3 = the HALT slot (patched in);
+ * cbz x1, done; loop: str w0, [x2]; subs x1, x1, #1; b.ne loop; done: str w0, [x3]; b . */
+static void write_guest_code(uint8_t *mem, uint64_t n)
+{
+    uint32_t code[] = {
+        0xD2800001 | (uint32_t)(n & 0xFFFF) << 5,                      /* movz x1, #n[15:0] */
+        0xF2A00001 | (uint32_t)((n >> 16) & 0xFFFF) << 5,              /* movk x1, #n[31:16], lsl 16 */
+        0xD2800002 | (uint32_t)(MMIO_HYPERCALL & 0xFFFF) << 5,         /* movz x2, #slot[15:0] */
+        0xF2C00002 | (uint32_t)((MMIO_HYPERCALL >> 32) & 0xFFFF) << 5, /* movk x2, #slot[47:32], lsl 32 */
+        0xD2800003 | (uint32_t)(MMIO_HALT & 0xFFFF) << 5,              /* movz x3, #halt[15:0] */
+        0xF2C00003 | (uint32_t)((MMIO_HALT >> 32) & 0xFFFF) << 5,      /* movk x3, #halt[47:32], lsl 32 */
+        0xB4000081,                                                    /* cbz x1, done (+4 instructions) */
+        0xB9000040,                                                    /* loop: str w0, [x2] */
+        0xF1000421,                                                    /* subs x1, x1, #1 */
+        0x54FFFFC1,                                                    /* b.ne loop */
+        0xB9000060,                                                    /* done: str w0, [x3] */
+        0x14000000,                                                    /* b . */
+    };
+    memcpy(mem + CODE_GPA, code, sizeof code);
+}
+
+static void enter_guest(int vm, int vcpu)
+{
+    struct kvm_vcpu_init init;
+    kvm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init, "KVM_ARM_PREFERRED_TARGET");
+    kvm_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init, "KVM_ARM_VCPU_INIT");
+    uint64_t pc = CODE_GPA, pstate = 0x3c5; /* EL1h, interrupts masked */
+    struct kvm_one_reg regs[] = {
+        {KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(regs.pc), (uint64_t)(uintptr_t)&pc},
+        {KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(regs.pstate),
+         (uint64_t)(uintptr_t)&pstate},
+    };
+    for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++)
+        kvm_ioctl(vcpu, KVM_SET_ONE_REG, &regs[i], "KVM_SET_ONE_REG");
+}
+
+/* 1: a hypercall exit, 0: the guest stopped, -1: anything else */
+static int classify_exit(const struct kvm_run *run)
+{
+    if (run->exit_reason != KVM_EXIT_MMIO || !run->mmio.is_write)
+        return -1;
+    return run->mmio.phys_addr == MMIO_HYPERCALL ? 1 : run->mmio.phys_addr == MMIO_HALT ? 0 : -1;
+}
+#else
+static void write_page_tables(uint8_t *mem)
+{
+    uint64_t pml4e = PDPT_GPA | 3, pdpte = PD_GPA | 3, pde = 0x83; /* present, writable, 2 MiB page at 0 */
+    memcpy(mem + PML4_GPA, &pml4e, 8);
+    memcpy(mem + PDPT_GPA, &pdpte, 8);
+    memcpy(mem + PD_GPA, &pde, 8);
+}
+
 /* The guest: rcx = N (patched in); loop { out 0x500, eax; dec rcx; jnz loop }; hlt.
  * An `out` to the hypercall port, like skiff's hypercalls, with no argument block. */
 static void write_guest_code(uint8_t *mem, uint64_t n)
@@ -61,18 +119,12 @@ static void write_guest_code(uint8_t *mem, uint64_t n)
     };
     memcpy(mem + CODE_GPA, code, sizeof code);
     memcpy(mem + CODE_GPA + 2, &n, sizeof n);
+    write_page_tables(mem);
 }
 
-static void write_page_tables(uint8_t *mem)
+static void enter_guest(int vm, int vcpu)
 {
-    uint64_t pml4e = PDPT_GPA | 3, pdpte = PD_GPA | 3, pde = 0x83; /* present, writable, 2 MiB page at 0 */
-    memcpy(mem + PML4_GPA, &pml4e, 8);
-    memcpy(mem + PDPT_GPA, &pdpte, 8);
-    memcpy(mem + PD_GPA, &pde, 8);
-}
-
-static void enter_long_mode(int vcpu)
-{
+    (void)vm;
     struct kvm_sregs s;
     kvm_ioctl(vcpu, KVM_GET_SREGS, &s, "KVM_GET_SREGS");
     struct kvm_segment cs = {.base = 0, .limit = 0xffffffff, .selector = 8, .type = 11, .present = 1,
@@ -94,6 +146,15 @@ static void enter_long_mode(int vcpu)
     r.rflags = 2;
     kvm_ioctl(vcpu, KVM_SET_REGS, &r, "KVM_SET_REGS");
 }
+
+/* 1: a hypercall exit, 0: the guest stopped, -1: anything else */
+static int classify_exit(const struct kvm_run *run)
+{
+    if (run->exit_reason == KVM_EXIT_IO && run->io.port == 0x500)
+        return 1;
+    return run->exit_reason == KVM_EXIT_HLT ? 0 : -1;
+}
+#endif
 
 static long vmhwm_kib(void)
 {
@@ -122,7 +183,6 @@ int main(int argc, char **argv)
     if (mem == MAP_FAILED)
         die("mmap guest memory");
     write_guest_code(mem, n);
-    write_page_tables(mem);
     struct kvm_userspace_memory_region region = {
         .slot = 0, .guest_phys_addr = 0, .memory_size = size, .userspace_addr = (uint64_t)(uintptr_t)mem};
     kvm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region, "KVM_SET_USER_MEMORY_REGION");
@@ -131,16 +191,17 @@ int main(int argc, char **argv)
     struct kvm_run *run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
     if (run == MAP_FAILED)
         die("mmap kvm_run");
-    enter_long_mode(vcpu);
+    enter_guest(vm, vcpu);
 
     uint64_t t1 = now_ns(), exits = 0;
     for (;;) {
         kvm_ioctl(vcpu, KVM_RUN, 0, "KVM_RUN");
-        if (run->exit_reason == KVM_EXIT_IO && run->io.port == 0x500) {
+        const int kind = classify_exit(run);
+        if (kind == 1) {
             exits++;
             continue;
         }
-        if (run->exit_reason == KVM_EXIT_HLT)
+        if (kind == 0)
             break;
         fprintf(stderr, "bench_floor: unexpected exit reason %u after %llu exits\n", run->exit_reason, (unsigned long long)exits);
         return 1;

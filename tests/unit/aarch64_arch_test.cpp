@@ -6,6 +6,7 @@
 #include "arch/aarch64/page_tables.h"
 #include "arch/aarch64/vectors.h"
 #include "arch/page_map.h"
+#include "load_plans.h"
 #include "skiff/abi/boot.h"
 #include "skiff/abi/hypercall.h"
 
@@ -16,18 +17,14 @@ using namespace aarch64;
 
 constexpr uint64_t kMem = 64ull << 20;
 
-PlacedSegment placed(uint64_t start, uint64_t end, uint32_t flags) {
-    return PlacedSegment{Segment{0, start, 0, end - start, end - start, 0x1000, flags}, start, end};
-}
+using test_plans::placed;
 
-// text 0x100000-0x103000 (R+X), rodata 0x103000-0x105000 (R), data 0x105000-0x107000 (R+W), and a
-// second text segment splitting the 2 MiB region at 0x400000.
+// The typical plan, and a second text segment splitting the 2 MiB region at 0x400000.
 LoadPlan typical_plan() {
-    return LoadPlan{0x100000,
-                    0x402000,
-                    {placed(0x100000, 0x103000, kSegmentRead | kSegmentExec), placed(0x103000, 0x105000, kSegmentRead),
-                     placed(0x105000, 0x107000, kSegmentRead | kSegmentWrite),
-                     placed(0x400000, 0x402000, kSegmentRead | kSegmentExec)}};
+    LoadPlan plan = test_plans::typical_plan();
+    plan.segments.push_back(placed(0x400000, 0x402000, kSegmentRead | kSegmentExec));
+    plan.kernel_end = 0x402000;
+    return plan;
 }
 
 class Aarch64PageTables : public ::testing::Test {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "load_plans.h"
 #include "skiff/abi/boot.h"
 
 namespace skiff {
@@ -18,17 +19,8 @@ using arch::kMaxExtraPageTables;
 
 constexpr uint64_t kMem = 64ull << 20;
 
-PlacedSegment placed(uint64_t start, uint64_t end, uint32_t flags) {
-    return PlacedSegment{Segment{0, start, 0, end - start, end - start, 0x1000, flags}, start, end};
-}
-
-// text 0x100000-0x103000 (R+X), rodata 0x103000-0x105000 (R), data 0x105000-0x107000 (R+W)
-LoadPlan typical_plan() {
-    return LoadPlan{0x100000,
-                    0x107000,
-                    {placed(0x100000, 0x103000, kSegmentRead | kSegmentExec), placed(0x103000, 0x105000, kSegmentRead),
-                     placed(0x105000, 0x107000, kSegmentRead | kSegmentWrite)}};
-}
+using test_plans::placed;
+using test_plans::typical_plan;
 
 class PageTables : public ::testing::Test {
   protected:
