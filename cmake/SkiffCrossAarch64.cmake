@@ -64,4 +64,11 @@ function(skiff_add_aarch64_cross_build)
   set_tests_properties(guest_suite_aarch64_emulated PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900 LABELS emulated
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}/tests/guest
     ENVIRONMENT SKIFF_TEST_CACHE=${PROJECT_BINARY_DIR}/emulated-kvm-cache)
+  # The installed aarch64 bindings, pkg-config file and CMake package build a unikernel out of tree.
+  add_test(NAME bindings_out_of_tree_aarch64
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/guest/out-of-tree/build-out-of-tree.sh ${a64}
+            ${PROJECT_BINARY_DIR}/tests/guest/out-of-tree-aarch64 ${CMAKE_COMMAND}
+            ${PROJECT_SOURCE_DIR}/tests/guest/out-of-tree ${PROJECT_SOURCE_DIR}/cmake/aarch64-linux-gnu.cmake
+            $<TARGET_FILE:skiff-elftool>)
+  set_tests_properties(bindings_out_of_tree_aarch64 PROPERTIES TIMEOUT 300)
 endfunction()

@@ -17,6 +17,16 @@
 namespace skiff {
 namespace {
 
+#if defined(__aarch64__)
+constexpr const char* kCpuModelHelp =
+    "The CPU the guest sees: minimal (default) or host; on aarch64 both are KVM's preferred vCPU with "
+    "no optional feature";
+#else
+constexpr const char* kCpuModelHelp =
+    "The CPU the guest sees: minimal (default: what a unikernel needs, MSRs filtered), or host "
+    "(debugging only: every feature KVM offers, nested virtualization included; weakens the sandbox)";
+#endif
+
 std::string footer(const ModuleList& modules) {
     std::string text =
         "Device options are written --FLAG:NAME=VALUE (or --FLAG NAME=VALUE); NAME is a device the\n"
@@ -137,8 +147,7 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
                    throw UsageError("--cpu=" + model + ": the guest CPU is 'minimal' (default) or 'host'");
                options.host_cpu = model == "host";
            },
-           "The CPU the guest sees: minimal (default: what a unikernel needs, MSRs filtered), or host "
-           "(debugging only: every feature KVM offers, nested virtualization included; weakens the sandbox)")
+           kCpuModelHelp)
         ->type_name("MODEL");
     app.add_flag("--dump-manifest", options.dump_manifest, "Print the devices the unikernel declares and exit");
     app.add_flag_callback(
