@@ -97,8 +97,9 @@ Choice choose_backend(const std::string& wanted, const std::string& skiff, bool 
                                                     ", this machine is " + std::string(arch_name(this_machine_arch()))}
                                          : probe_host_kvm();
     choice.host_works = host.works;
-    if (host.works && wanted == "auto" && any_tests) {
-        // Host KVM works, but it may be a software one so slow that the emulated host is faster.
+    // Host KVM works, but on x86_64 it may be a software one (kvm-pvm) so slow that the emulated host
+    // is faster; the calibration guest tells. aarch64 has no such KVM, and no calibration guest.
+    if (host.works && wanted == "auto" && any_tests && this_machine_arch() == HostArch::x86_64) {
         choice.emulated = probe_emulated(arch.arch);
         if (choice.emulated.available) {
             const AutoDecision decision = decide_auto(run_calibration(skiff));
