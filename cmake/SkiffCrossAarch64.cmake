@@ -64,6 +64,10 @@ function(skiff_add_aarch64_cross_build)
   set_tests_properties(guest_suite_aarch64_emulated PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900 LABELS emulated
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}/tests/guest
     ENVIRONMENT SKIFF_TEST_CACHE=${PROJECT_BINARY_DIR}/emulated-kvm-cache)
+  # An aarch64 core file read by gdb-multiarch (the core made inside the emulated arm64 host).
+  add_test(NAME dumpcore_aarch64 COMMAND ${PROJECT_SOURCE_DIR}/tests/debugging/dumpcore_aarch64.sh ${a64})
+  set_tests_properties(dumpcore_aarch64 PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS "emulated;debugging"
+    ENVIRONMENT SKIFF_TEST_CACHE=${PROJECT_BINARY_DIR}/emulated-kvm-cache)
   # The installed aarch64 bindings, pkg-config file and CMake package build a unikernel out of tree.
   add_test(NAME bindings_out_of_tree_aarch64
     COMMAND ${PROJECT_SOURCE_DIR}/tests/guest/out-of-tree/build-out-of-tree.sh ${a64}

@@ -7,7 +7,7 @@ packages=(
   libelf-dev libcli11-dev libgtest-dev libgmock-dev nlohmann-json3-dev libseccomp-dev libbenchmark-dev
   liburing-dev
   qemu-system-x86 busybox-static cpio xz-utils iproute2 iputils-ping file
-  strace util-linux procps gdb help2man man-db
+  strace util-linux procps gdb gdb-multiarch help2man man-db
   containerd runc umoci skopeo python3-yaml
   # aarch64: the cross compiler, the emulated arm64 KVM host (tools/emulated-kvm/boot.sh --arch
   # arm64; fakeroot lets a non-root user put /dev/console into its initramfs), and the target's

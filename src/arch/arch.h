@@ -70,6 +70,10 @@ struct KickAddress {
 extern const KickAddress kRingKick;       // the net ring's
 extern const KickAddress kBlockRingKick;  // the block ring's
 
+// What a HALT cookie of an aborting guest (status 255) says, if this architecture's Solo5 bindings
+// put a trap frame there ("rip=0x... cr2=0x..." on x86_64); "" if not.
+std::string describe_trap_frame(std::span<const uint8_t> cookie);
+
 // "rip=0x... rsp=0x... ..." for a fault line.
 std::string describe_registers(VcpuFd& vcpu);
 

@@ -1,9 +1,9 @@
 #include "hypercall/run_loop.h"
 
 #include <cstdio>
-#include <cstring>
 #include <span>
 
+#include "arch/arch.h"
 #include "common/error.h"
 #include "vcpu/run_control.h"
 
@@ -15,24 +15,16 @@ GuestFault guest_fault(Vcpu& vcpu, const std::string& what) {
 
 namespace {
 
-// A Solo5-style guest that dies of a CPU exception halts with status 255 and its trap frame as the
-// cookie: seven u64s, CR2, error code, RIP, CS, RFLAGS, RSP, SS (docs/guest-abi.md §5.9).
-void report_trap_frame(std::span<const uint8_t> cookie) {
-    uint64_t f[7];
-    std::memcpy(f, cookie.data(), sizeof f);
-    std::fprintf(stderr,
-                 "skiff: guest aborted with a trap frame: rip=0x%llx cr2=0x%llx ec=0x%llx rsp=0x%llx rflags=0x%llx\n",
-                 (unsigned long long)f[2], (unsigned long long)f[0], (unsigned long long)f[1], (unsigned long long)f[5],
-                 (unsigned long long)f[4]);
-}
-
 // The HALT hypercall: the cookie, if any, must be a valid 512-byte area (docs/guest-abi.md §5.9).
 RunEnding halt_ending(const GuestMemory& mem, uint64_t arg_gpa) {
     const auto halt = mem.read<skiff_hc_halt>(arg_gpa);
     const int status = halt.exit_status & 0xFF;
     if (halt.cookie != 0) {
         auto cookie = mem.translate(halt.cookie, SKIFF_HALT_COOKIE_SIZE);
-        if (status == 255) report_trap_frame(cookie);
+        // A Solo5-style x86_64 guest that dies of a CPU exception halts with status 255 and its trap
+        // frame as the cookie (docs/guest-abi.md §5.9).
+        if (const std::string frame = status == 255 ? arch::describe_trap_frame(cookie) : ""; !frame.empty())
+            std::fprintf(stderr, "skiff: guest aborted with a trap frame: %s\n", frame.c_str());
     }
     return RunEnding{status, halt.cookie, nullptr};
 }

@@ -221,10 +221,14 @@ int VcpuFd::tsc_khz() const {
 #if defined(__aarch64__)
 uint64_t VcpuFd::get_one_reg(uint64_t id) const {
     uint64_t value = 0;
-    kvm_one_reg reg{id, reinterpret_cast<uint64_t>(&value)};
+    get_one_reg_bytes(id, &value);
+    return value;
+}
+
+void VcpuFd::get_one_reg_bytes(uint64_t id, void* value) const {
+    kvm_one_reg reg{id, reinterpret_cast<uint64_t>(value)};
     if (ioctl(fd(), KVM_GET_ONE_REG, &reg) != 0)
         throw HostError(errno_message("KVM: KVM_GET_ONE_REG " + hex(id), errno));
-    return value;
 }
 
 void VcpuFd::set_one_reg(uint64_t id, uint64_t value) {

@@ -84,8 +84,10 @@ class VcpuFd {
     int tsc_khz() const;
 #endif
 #if defined(__aarch64__)
-    // KVM_GET_ONE_REG / KVM_SET_ONE_REG of a 64-bit register.
+    // KVM_GET_ONE_REG / KVM_SET_ONE_REG of a 64-bit register; get_one_reg_bytes for any size (`value`
+    // holds as many bytes as `id` says).
     uint64_t get_one_reg(uint64_t id) const;
+    void get_one_reg_bytes(uint64_t id, void* value) const;
     void set_one_reg(uint64_t id, uint64_t value);
 #endif
 

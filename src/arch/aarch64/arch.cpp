@@ -145,6 +145,11 @@ VcpuExit decode_access(const kvm_run& run) {
     return aarch64::decode_mmio({run.mmio.phys_addr, run.mmio.len, run.mmio.is_write != 0, data});
 }
 
+// Solo5's aarch64 bindings always halt with cookie 0; no frame layout to read.
+std::string describe_trap_frame(std::span<const uint8_t>) {
+    return "";
+}
+
 std::string describe_registers(VcpuFd& vcpu) {
     const uint64_t pc = vcpu.get_one_reg(kRegPc);
     // skiff's default vectors keep the guest's x0 in TPIDR_EL1 (arch/aarch64/vectors.h).

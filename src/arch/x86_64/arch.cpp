@@ -163,6 +163,17 @@ VcpuExit decode_access(const kvm_run& run) {
     return exit;
 }
 
+// Seven u64s: CR2, error code, RIP, CS, RFLAGS, RSP, SS.
+std::string describe_trap_frame(std::span<const uint8_t> cookie) {
+    uint64_t f[7];
+    std::memcpy(f, cookie.data(), sizeof f);
+    char line[160];
+    std::snprintf(line, sizeof line, "rip=0x%llx cr2=0x%llx ec=0x%llx rsp=0x%llx rflags=0x%llx",
+                  (unsigned long long)f[2], (unsigned long long)f[0], (unsigned long long)f[1],
+                  (unsigned long long)f[5], (unsigned long long)f[4]);
+    return line;
+}
+
 std::string describe_registers(VcpuFd& vcpu) {
     const kvm_regs r = vcpu.get_regs();
     const kvm_sregs s = vcpu.get_sregs();

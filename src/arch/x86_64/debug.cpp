@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "arch/arch.h"
+#include "arch/core_note.h"
 #include "sandbox/sandbox.h"
 #include "skiff/abi/hypercall.h"
 
@@ -63,22 +64,6 @@ uint8_t abridged_tag(uint32_t full) {
     for (int i = 0; i < 8; ++i)
         if (((full >> (2 * i)) & 3) != 3) tags |= uint8_t(1 << i);
     return tags;
-}
-
-void pad_to_4(std::vector<uint8_t>& out) {
-    while (out.size() % 4 != 0) out.push_back(0);
-}
-
-void add_note(std::vector<uint8_t>& out, uint32_t type, const void* desc, size_t size) {
-    const char name[] = "CORE";
-    Writer w(out);
-    w.put(uint32_t(sizeof name));
-    w.put(uint32_t(size));
-    w.put(type);
-    w.bytes(reinterpret_cast<const uint8_t*>(name), sizeof name);
-    pad_to_4(out);
-    w.bytes(static_cast<const uint8_t*>(desc), size);
-    pad_to_4(out);
 }
 
 }  // namespace
@@ -185,8 +170,8 @@ std::vector<uint8_t> core_notes(const VcpuFd& vcpu, const GuestMemory& mem, uint
     std::memcpy(fp.st_space, f.fpr, sizeof f.fpr);
     std::memcpy(fp.xmm_space, f.xmm, sizeof f.xmm);
     std::vector<uint8_t> notes;
-    add_note(notes, NT_PRSTATUS, &status, sizeof status);
-    add_note(notes, NT_PRFPREG, &fp, sizeof fp);
+    add_core_note(notes, NT_PRSTATUS, &status, sizeof status);
+    add_core_note(notes, NT_PRFPREG, &fp, sizeof fp);
     return notes;
 }
 
