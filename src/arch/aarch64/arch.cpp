@@ -12,6 +12,7 @@
 
 #include "arch/aarch64/mmio.h"
 #include "arch/aarch64/page_tables.h"
+#include "arch/aarch64/registers.h"
 #include "arch/aarch64/vectors.h"
 #include "arch/arch.h"
 #include "arch/page_map.h"
@@ -23,27 +24,7 @@
 namespace skiff::arch {
 namespace {
 
-constexpr uint64_t core_reg(size_t offset) {
-    return KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | (offset / sizeof(uint32_t));
-}
-constexpr uint64_t kRegX0 = core_reg(offsetof(kvm_regs, regs.regs[0]));
-constexpr uint64_t kRegLr = core_reg(offsetof(kvm_regs, regs.regs[30]));
-constexpr uint64_t kRegPc = core_reg(offsetof(kvm_regs, regs.pc));
-constexpr uint64_t kRegPstate = core_reg(offsetof(kvm_regs, regs.pstate));
-constexpr uint64_t kRegSpEl1 = core_reg(offsetof(kvm_regs, sp_el1));
-constexpr uint64_t kRegElrEl1 = core_reg(offsetof(kvm_regs, elr_el1));
-constexpr uint64_t kRegSpsrEl1 = core_reg(offsetof(kvm_regs, spsr[KVM_SPSR_EL1]));
-constexpr uint64_t kRegSctlr = ARM64_SYS_REG(3, 0, 1, 0, 0);
-constexpr uint64_t kRegCpacr = ARM64_SYS_REG(3, 0, 1, 0, 2);
-constexpr uint64_t kRegTtbr0 = ARM64_SYS_REG(3, 0, 2, 0, 0);
-constexpr uint64_t kRegTtbr1 = ARM64_SYS_REG(3, 0, 2, 0, 1);
-constexpr uint64_t kRegTcr = ARM64_SYS_REG(3, 0, 2, 0, 2);
-constexpr uint64_t kRegEsr = ARM64_SYS_REG(3, 0, 5, 2, 0);
-constexpr uint64_t kRegFar = ARM64_SYS_REG(3, 0, 6, 0, 0);
-constexpr uint64_t kRegMair = ARM64_SYS_REG(3, 0, 10, 2, 0);
-constexpr uint64_t kRegVbar = ARM64_SYS_REG(3, 0, 12, 0, 0);
-constexpr uint64_t kRegTpidrEl0 = ARM64_SYS_REG(3, 3, 13, 0, 2);
-constexpr uint64_t kRegTpidrEl1 = ARM64_SYS_REG(3, 0, 13, 0, 4);
+using namespace aarch64_reg;
 
 constexpr uint64_t kSctlrAlignmentCheck = 1ull << 1;      // A: unaligned accesses fault
 constexpr uint64_t kSctlrWriteNeverExecute = 1ull << 19;  // WXN: a writable page is never executable
@@ -89,23 +70,22 @@ void write_tables(GuestMemory& mem, const LoadPlan& plan) {
 
 void set_entry_state(const Kvm&, VcpuFd& vcpu, const EntryState& state) {
     // FP and SIMD are the guest's from the start: compilers use them in ordinary code.
-    vcpu.set_one_reg(kRegCpacr, vcpu.get_one_reg(kRegCpacr) | SKIFF_A64_CPACR_FPEN);
-    vcpu.set_one_reg(kRegMair, SKIFF_A64_MAIR_INIT);
-    vcpu.set_one_reg(kRegTcr, SKIFF_A64_TCR_INIT | SKIFF_A64_TCR_EPD1);
-    vcpu.set_one_reg(kRegTtbr0, SKIFF_A64_L0_BASE);
-    vcpu.set_one_reg(kRegVbar, SKIFF_A64_VECTORS_BASE);  // until the guest installs its own
+    vcpu.set_one_reg(kCpacr, vcpu.get_one_reg(kCpacr) | SKIFF_A64_CPACR_FPEN);
+    vcpu.set_one_reg(kMair, SKIFF_A64_MAIR_INIT);
+    vcpu.set_one_reg(kTcr, SKIFF_A64_TCR_INIT | SKIFF_A64_TCR_EPD1);
+    vcpu.set_one_reg(kTtbr0, SKIFF_A64_L0_BASE);
+    vcpu.set_one_reg(kVbar, SKIFF_A64_VECTORS_BASE);  // until the guest installs its own
     // Registers the ABI does not give a value read 0, not KVM's "unknown" fill.
-    for (uint64_t reg : {kRegTtbr1, kRegTpidrEl0, kRegTpidrEl1, kRegElrEl1, kRegSpsrEl1, kRegEsr, kRegFar})
-        vcpu.set_one_reg(reg, 0);
+    for (uint64_t reg : {kTtbr1, kTpidrEl0, kTpidrEl1, kElrEl1, kSpsrEl1, kEsr, kFar}) vcpu.set_one_reg(reg, 0);
     // KVM's reset value keeps the architecturally required bits; the MMU and caches go on, WXN backs
     // the page tables' W^X, and unaligned accesses stay allowed as in Solo5.
-    const uint64_t sctlr = vcpu.get_one_reg(kRegSctlr);
-    vcpu.set_one_reg(kRegSctlr, (sctlr | SKIFF_A64_SCTLR_MMU | kSctlrWriteNeverExecute) & ~kSctlrAlignmentCheck);
+    const uint64_t sctlr = vcpu.get_one_reg(kSctlr);
+    vcpu.set_one_reg(kSctlr, (sctlr | SKIFF_A64_SCTLR_MMU | kSctlrWriteNeverExecute) & ~kSctlrAlignmentCheck);
     vcpu.set_one_reg(KVM_REG_ARM_TIMER_CNT, random_counter_start());
-    vcpu.set_one_reg(kRegPstate, SKIFF_A64_PSTATE_INIT);
-    vcpu.set_one_reg(kRegSpEl1, state.mem_size - SKIFF_A64_STACK_GAP);
-    vcpu.set_one_reg(kRegX0, state.boot_info);
-    vcpu.set_one_reg(kRegPc, state.entry);
+    vcpu.set_one_reg(kPstate, SKIFF_A64_PSTATE_INIT);
+    vcpu.set_one_reg(kSpEl1, state.mem_size - SKIFF_A64_STACK_GAP);
+    vcpu.set_one_reg(x(0), state.boot_info);
+    vcpu.set_one_reg(kPc, state.entry);
 }
 
 void restrict_vm(const Kvm& kvm, Vm& vm, bool) {
@@ -151,18 +131,18 @@ std::string describe_trap_frame(std::span<const uint8_t>) {
 }
 
 std::string describe_registers(VcpuFd& vcpu) {
-    const uint64_t pc = vcpu.get_one_reg(kRegPc);
+    const uint64_t pc = vcpu.get_one_reg(kPc);
     // skiff's default vectors keep the guest's x0 in TPIDR_EL1 (arch/aarch64/vectors.h).
     const bool in_default_vectors =
         pc >= SKIFF_A64_VECTORS_BASE && pc < SKIFF_A64_VECTORS_BASE + aarch64::kVectorTableSize;
-    const uint64_t x0 = vcpu.get_one_reg(in_default_vectors ? kRegTpidrEl1 : kRegX0);
+    const uint64_t x0 = vcpu.get_one_reg(in_default_vectors ? kTpidrEl1 : x(0));
     char line[320];
     std::snprintf(line, sizeof line,
                   "pc=0x%llx sp=0x%llx lr=0x%llx pstate=0x%llx esr=0x%llx far=0x%llx elr=0x%llx x0=0x%llx",
-                  (unsigned long long)pc, (unsigned long long)vcpu.get_one_reg(kRegSpEl1),
-                  (unsigned long long)vcpu.get_one_reg(kRegLr), (unsigned long long)vcpu.get_one_reg(kRegPstate),
-                  (unsigned long long)vcpu.get_one_reg(kRegEsr), (unsigned long long)vcpu.get_one_reg(kRegFar),
-                  (unsigned long long)vcpu.get_one_reg(kRegElrEl1), (unsigned long long)x0);
+                  (unsigned long long)pc, (unsigned long long)vcpu.get_one_reg(kSpEl1),
+                  (unsigned long long)vcpu.get_one_reg(x(30)), (unsigned long long)vcpu.get_one_reg(kPstate),
+                  (unsigned long long)vcpu.get_one_reg(kEsr), (unsigned long long)vcpu.get_one_reg(kFar),
+                  (unsigned long long)vcpu.get_one_reg(kElrEl1), (unsigned long long)x0);
     return line;
 }
 

@@ -4,9 +4,9 @@
 #include <sys/procfs.h>
 #include <sys/user.h>
 
-#include <cstddef>
 #include <cstring>
 
+#include "arch/aarch64/registers.h"
 #include "arch/arch.h"
 #include "arch/core_note.h"
 #include "sandbox/sandbox.h"
@@ -14,28 +14,24 @@
 namespace skiff::arch {
 namespace {
 
-constexpr uint64_t core_reg(size_t offset, uint64_t size) {
-    return KVM_REG_ARM64 | size | KVM_REG_ARM_CORE | (offset / sizeof(uint32_t));
-}
+using namespace aarch64_reg;
+
 constexpr uint64_t kPstateSpElx = 1;  // PSTATE.SP: the EL's own stack pointer (SP_EL1) is in use
 
 user_regs_struct general_registers(const VcpuFd& vcpu) {
     user_regs_struct r{};
-    for (size_t i = 0; i < 31; ++i)
-        r.regs[i] = vcpu.get_one_reg(core_reg(offsetof(kvm_regs, regs.regs) + i * 8, KVM_REG_SIZE_U64));
-    r.pc = vcpu.get_one_reg(core_reg(offsetof(kvm_regs, regs.pc), KVM_REG_SIZE_U64));
-    r.pstate = vcpu.get_one_reg(core_reg(offsetof(kvm_regs, regs.pstate), KVM_REG_SIZE_U64));
-    r.sp = vcpu.get_one_reg(r.pstate & kPstateSpElx ? core_reg(offsetof(kvm_regs, sp_el1), KVM_REG_SIZE_U64)
-                                                    : core_reg(offsetof(kvm_regs, regs.sp), KVM_REG_SIZE_U64));
+    for (size_t i = 0; i < 31; ++i) r.regs[i] = vcpu.get_one_reg(x(i));
+    r.pc = vcpu.get_one_reg(kPc);
+    r.pstate = vcpu.get_one_reg(kPstate);
+    r.sp = vcpu.get_one_reg(r.pstate & kPstateSpElx ? kSpEl1 : kSpEl0);
     return r;
 }
 
 user_fpsimd_struct fp_registers(const VcpuFd& vcpu) {
     user_fpsimd_struct f{};
-    for (size_t i = 0; i < 32; ++i)
-        vcpu.get_one_reg_bytes(core_reg(offsetof(kvm_regs, fp_regs.vregs) + i * 16, KVM_REG_SIZE_U128), &f.vregs[i]);
-    vcpu.get_one_reg_bytes(core_reg(offsetof(kvm_regs, fp_regs.fpsr), KVM_REG_SIZE_U32), &f.fpsr);
-    vcpu.get_one_reg_bytes(core_reg(offsetof(kvm_regs, fp_regs.fpcr), KVM_REG_SIZE_U32), &f.fpcr);
+    for (size_t i = 0; i < 32; ++i) vcpu.get_one_reg_bytes(v(i), &f.vregs[i]);
+    vcpu.get_one_reg_bytes(kFpsr, &f.fpsr);
+    vcpu.get_one_reg_bytes(kFpcr, &f.fpcr);
     return f;
 }
 
