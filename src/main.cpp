@@ -96,6 +96,7 @@ int run_then_stop(KvmVcpu& vcpu, GuestMemory& memory, const HypercallTable& hype
 [[noreturn]] void leave(int status) {
     std::cout.flush();
     SetupTrace::instance().mark("teardown");
+    SetupTrace::instance().flush();
     _exit(status);
 }
 
@@ -173,8 +174,10 @@ int main(int argc, char** argv) {
     try {
         const int status = skiff::run(argc, argv);
         skiff::SetupTrace::instance().mark("teardown");
+        skiff::SetupTrace::instance().flush();
         return status;
     } catch (...) {
+        skiff::SetupTrace::instance().flush();
         return skiff::report(std::current_exception());
     }
 }

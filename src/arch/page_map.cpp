@@ -1,5 +1,6 @@
 #include "arch/page_map.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/error.h"
@@ -38,8 +39,13 @@ std::optional<PagePermission> region_permission(const LoadPlan& plan, uint64_t r
 }
 
 uint64_t extra_page_tables(const LoadPlan& plan) {
+    // Past the last segment every region is free memory: only the regions up to it can be split.
+    uint64_t image_end = 0;
+    for (const PlacedSegment& s : plan.segments) image_end = std::max(image_end, s.end);
+    const uint64_t regions =
+        (std::min<uint64_t>(image_end, SKIFF_MEM_MAX) + SKIFF_HUGE_PAGE_SIZE - 1) / SKIFF_HUGE_PAGE_SIZE;
     uint64_t count = 0;
-    for (uint64_t r = 1; r < SKIFF_MEM_MAX / SKIFF_HUGE_PAGE_SIZE; ++r) count += !region_permission(plan, r);
+    for (uint64_t r = 1; r < regions; ++r) count += !region_permission(plan, r);
     return count;
 }
 

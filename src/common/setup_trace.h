@@ -1,8 +1,10 @@
 // Opt-in start-up timing (SKIFF_TRACE_SETUP=1): one stderr line per phase with the time since the
-// previous mark, for the benchmark driver (tests/bench/driver.cpp). Costs one getenv when off.
+// previous mark, for the benchmark driver (tests/bench/driver.cpp). Costs one getenv when off. The
+// lines are kept and written at once by flush(): a write per phase would be timed as start-up.
 #pragma once
 
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -19,8 +21,20 @@ class SetupTrace {
     void mark(const char* phase) {
         if (!enabled_) return;
         const long long now = now_ns();
-        std::fprintf(stderr, "skiff: setup-trace: %s %.1f us\n", phase, double(now - last_) / 1000.0);
+        const size_t room = sizeof text_ - used_;
+        const int n =
+            std::snprintf(text_ + used_, room, "skiff: setup-trace: %s %.1f us\n", phase, double(now - last_) / 1000.0);
+        if (n > 0) used_ += size_t(n) < room ? size_t(n) : room - 1;
         last_ = now;
+    }
+    // Writes the lines kept so far to stderr.
+    void flush() {
+        for (size_t done = 0; done < used_;) {
+            const ssize_t n = ::write(STDERR_FILENO, text_ + done, used_ - done);
+            if (n <= 0) break;
+            done += size_t(n);
+        }
+        used_ = 0;
     }
 
   private:
@@ -32,6 +46,8 @@ class SetupTrace {
     }
     bool enabled_;
     long long last_;
+    char text_[1024] = {};
+    size_t used_ = 0;
 };
 
 }  // namespace skiff
