@@ -1,13 +1,15 @@
 // Opt-in start-up timing (SKIFF_TRACE_SETUP=1): one stderr line per phase with the time since the
-// previous mark, for the benchmark driver (tests/bench/driver.cpp). Costs one getenv when off. The
-// lines are kept and written at once by flush(): a write per phase would be timed as start-up.
+// previous mark, for the benchmark driver (tests/bench/driver.cpp). Costs one getenv when off. A
+// mark only reads the clock; flush() formats and writes every line at once, so that tracing adds
+// next to nothing to the time it measures.
 #pragma once
 
 #include <time.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
 
 namespace skiff {
 
@@ -17,37 +19,54 @@ class SetupTrace {
         static SetupTrace trace;
         return trace;
     }
-    // Ends the phase PHASE, which began at the previous mark (or at the first call).
+    // Ends the phase PHASE (a string literal), which began at the previous mark or the first call.
     void mark(const char* phase) {
-        if (!enabled_) return;
-        const long long now = now_ns();
-        const size_t room = sizeof text_ - used_;
-        const int n =
-            std::snprintf(text_ + used_, room, "skiff: setup-trace: %s %.1f us\n", phase, double(now - last_) / 1000.0);
-        if (n > 0) used_ += size_t(n) < room ? size_t(n) : room - 1;
-        last_ = now;
+        if (!enabled_ || marks_ == kMaxMarks) return;
+        phases_[marks_] = phase;
+        times_[++marks_] = now_ns();
     }
-    // Writes the lines kept so far to stderr.
+    // Writes one line per phase marked so far to stderr: "skiff: setup-trace: PHASE 12.3 us".
     void flush() {
-        for (size_t done = 0; done < used_;) {
-            const ssize_t n = ::write(STDERR_FILENO, text_ + done, used_ - done);
-            if (n <= 0) break;
-            done += size_t(n);
+        char text[kMaxMarks * kLineRoom];
+        char* out = text;
+        for (size_t i = 0; i < marks_; ++i) {
+            const long long tenths = (times_[i + 1] - times_[i] + 50) / 100;  // of a microsecond
+            out = append(out, "skiff: setup-trace: ");
+            out = append(out, phases_[i]);
+            *out++ = ' ';
+            out = std::to_chars(out, out + 24, tenths / 10).ptr;
+            *out++ = '.';
+            *out++ = char('0' + tenths % 10);
+            out = append(out, " us\n");
         }
-        used_ = 0;
+        for (const char* p = text; p < out;) {
+            const ssize_t n = ::write(STDERR_FILENO, p, size_t(out - p));
+            if (n <= 0) break;
+            p += n;
+        }
+        times_[0] = times_[marks_];
+        marks_ = 0;
     }
 
   private:
-    SetupTrace() : enabled_(std::getenv("SKIFF_TRACE_SETUP") != nullptr), last_(enabled_ ? now_ns() : 0) {}
+    static constexpr size_t kMaxMarks = 16;
+    static constexpr size_t kLineRoom = 96;  // prefix 20, name 40, number 24 and dot 2, " us\n" 4
+    SetupTrace() : enabled_(std::getenv("SKIFF_TRACE_SETUP") != nullptr) { times_[0] = enabled_ ? now_ns() : 0; }
     static long long now_ns() {
         timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
         return t.tv_sec * 1000000000LL + t.tv_nsec;
     }
+    // Phase names are short literals; each line has room for 40 characters of one.
+    static char* append(char* out, const char* text) {
+        const size_t n = strnlen(text, 40);
+        std::memcpy(out, text, n);
+        return out + n;
+    }
     bool enabled_;
-    long long last_;
-    char text_[1024] = {};
-    size_t used_ = 0;
+    size_t marks_ = 0;
+    const char* phases_[kMaxMarks] = {};
+    long long times_[kMaxMarks + 1] = {};
 };
 
 }  // namespace skiff
