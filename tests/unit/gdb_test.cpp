@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstring>
 
+#include "fake_debug_target.h"
 #include "modules/gdb/protocol.h"
 #include "modules/gdb/stub.h"
 
@@ -78,42 +78,9 @@ TEST(GdbHex, RoundTripsAndRefusesWhatIsNotHex) {
 }
 
 // 64 KiB of memory at 0x1000, 8 bytes of "registers", two debug registers.
-class FakeTarget : public DebugTarget {
-  public:
-    std::vector<uint8_t> regs = std::vector<uint8_t>(8, 0x11);
-    std::vector<uint8_t> memory = std::vector<uint8_t>(0x10000, 0x90);
-    std::vector<uint64_t> hardware;
+struct FakeTarget : test::FakeDebugTarget {
     static constexpr uint64_t kBase = 0x1000;
-
-    std::vector<uint8_t> registers() override { return regs; }
-    bool set_registers(std::span<const uint8_t> bytes) override {
-        if (bytes.size() != regs.size()) return false;
-        regs.assign(bytes.begin(), bytes.end());
-        return true;
-    }
-    bool read_memory(uint64_t addr, std::span<uint8_t> out) override {
-        if (!inside(addr, out.size())) return false;
-        std::memcpy(out.data(), &memory[addr - kBase], out.size());
-        return true;
-    }
-    bool write_memory(uint64_t addr, std::span<const uint8_t> bytes) override {
-        if (!inside(addr, bytes.size())) return false;
-        std::memcpy(&memory[addr - kBase], bytes.data(), bytes.size());
-        return true;
-    }
-    std::span<const uint8_t> breakpoint_instruction() const override {
-        static constexpr uint8_t int3[] = {0xcc};
-        return int3;
-    }
-    size_t hardware_breakpoint_slots() const override { return 2; }
-    void set_hardware_breakpoints(std::span<const uint64_t> addresses) override {
-        hardware.assign(addresses.begin(), addresses.end());
-    }
-
-  private:
-    bool inside(uint64_t addr, uint64_t len) const {
-        return addr >= kBase && len <= memory.size() && addr - kBase <= memory.size() - len;
-    }
+    FakeTarget() : FakeDebugTarget(kBase, 8, 2) {}
 };
 
 class GdbStub : public ::testing::Test {
