@@ -11,9 +11,13 @@ namespace skiff {
 // System call numbers a thread's own filter allows, whatever the arguments.
 using SyscallSet = std::bitset<1024>;
 
-// Looks for a filter skiff was started under (/proc/self/status) and installs the handler. First
-// thing in main(), before any system call an outer filter may refuse.
+// Installs the handler, then looks for a filter skiff was started under. First thing in main(),
+// before any system call an outer filter may refuse.
 void install_sigsys_handler();
+
+// True if a seccomp filter is in force on the calling thread, including one that refuses to say
+// (prctl refused with an errno, or trapped while the handler is installed).
+bool seccomp_filter_in_force();
 
 // True if skiff was started under a seccomp filter.
 bool under_outer_filter();

@@ -14,11 +14,13 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "common/error.h"
+#include "sandbox/sigsys.h"
 
 namespace skiff {
 namespace {
@@ -239,6 +241,52 @@ TEST(SandboxedThread, ReleasedWithoutAFilterRuns) {
         EXPECT_EQ(thread.release(nullptr), 0);
     }
     EXPECT_TRUE(ran.load());
+}
+
+// What /proc/self/status says of this thread: the oracle for the prctl-based check.
+bool proc_says_filtered() {
+    FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return false;
+    char line[256];
+    bool filtered = false;
+    while (std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, "Seccomp:", 8) == 0) filtered = std::atoi(line + 8) == 2;
+    std::fclose(f);
+    return filtered;
+}
+
+TEST(OuterFilter, AgreesWithProcWithoutOne) {
+    if (access("/proc/self/status", R_OK) != 0) GTEST_SKIP() << "no /proc to compare with";
+    EXPECT_EQ(seccomp_filter_in_force(), proc_says_filtered());
+}
+
+// A filter someone else started skiff under is seen whatever it does with prctl: allows it (mode
+// 2), refuses it with an errno, or traps it (the handler turns that into ENOSYS).
+[[noreturn]] void started_under_filter(uint32_t prctl_action) {
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx || (prctl_action != SCMP_ACT_ALLOW && seccomp_rule_add(ctx, prctl_action, SCMP_SYS(prctl), 0) != 0) ||
+        seccomp_load(ctx) != 0)
+        _exit(2);
+    install_sigsys_handler();
+    _exit(under_outer_filter() ? 7 : 3);
+}
+
+TEST(OuterFilterDeathTest, IsSeenWhetherItAllowsRefusesOrTrapsPrctl) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");  // a fresh process: the handler installs once
+    EXPECT_EXIT(started_under_filter(SCMP_ACT_ALLOW), testing::ExitedWithCode(7), "");
+    EXPECT_EXIT(started_under_filter(SCMP_ACT_ERRNO(EPERM)), testing::ExitedWithCode(7), "");
+    EXPECT_EXIT(started_under_filter(SCMP_ACT_TRAP), testing::ExitedWithCode(7), "");
+}
+
+TEST(OuterFilterDeathTest, IsNotSeenWithoutOne) {
+    if (proc_says_filtered()) GTEST_SKIP() << "these tests run under a seccomp filter already";
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_EXIT(
+        {
+            install_sigsys_handler();
+            _exit(under_outer_filter() ? 7 : 3);
+        },
+        testing::ExitedWithCode(3), "");
 }
 
 }  // namespace
