@@ -126,6 +126,8 @@ TEST_F(LoadImage, ProtectsTheReadOnlyRunsAndNothingElse) {
 
 TEST_F(LoadImage, MakesTheHostCopyReadOnlyToo) {
     volatile uint8_t* host = static_cast<uint8_t*>(mem.host_base());
+    EXPECT_DEATH(host[0x100800] = 1, "");
+    EXPECT_DEATH(host[0x101800] = 1, "");
     EXPECT_DEATH(host[0x102800] = 1, "");
     EXPECT_DEATH(host[0x106000] = 1, "");
     host[0x105000] = 1;  // the gap is ordinary memory
