@@ -156,13 +156,25 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
 
     std::map<std::string, bool> flags;  // the device flags, which split_arguments() splits
     std::set<std::string> takes_value{"--mem"};
+    for (const auto& m : modules)
+        for (const OptionSpec& o : m->options()) {
+            if (o.per_device || !o.metavar.empty()) takes_value.insert("--" + o.flag);
+            if (o.per_device) flags[o.flag] = true;
+        }
+    SplitArguments split = split_arguments(argc, argv, flags, takes_value);
+
+    // CLI11 checks every option it is given against all the others: it is given the modules'
+    // options that the command line names (all of them for --help), which halves its set-up.
+    std::set<std::string> named;
+    for (const std::string& a : split.options)
+        if (a.starts_with('-')) named.insert(a.substr(0, a.find('=')));
+    const bool help = named.contains("-h") || named.contains("--help");
     std::map<std::string, std::vector<std::string>> values;
     for (const auto& m : modules)
         for (const OptionSpec& o : m->options()) {
+            if (!help && !named.contains("--" + o.flag)) continue;
             const std::string group = std::string(m->name()) + " module";
-            if (o.per_device || !o.metavar.empty()) takes_value.insert("--" + o.flag);
             if (o.per_device) {
-                flags[o.flag] = true;
                 const std::string form = o.metavar.empty() ? "NAME" : "NAME=" + o.metavar;
                 app.add_option("--" + o.flag, values[o.flag], o.help + " (--" + o.flag + ":" + form + ")")
                     ->type_name(form)
@@ -190,7 +202,6 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
         }
     app.prefix_command();
 
-    SplitArguments split = split_arguments(argc, argv, flags, takes_value);
     std::reverse(split.options.begin(), split.options.end());
     try {
         app.parse(split.options);

@@ -120,5 +120,22 @@ TEST_F(CommandLine, HelpAndVersionReturnNothingToRun) {
     EXPECT_NE(testing::internal::GetCapturedStdout().find("skiff "), std::string::npos);
 }
 
+// The parser is given only the module options a command line names, but help lists them all.
+TEST_F(CommandLine, HelpListsEveryModuleOption) {
+    for (const char* flag : {"--help", "-h"}) {
+        const char* argv[] = {"skiff", "--mem=64", flag};
+        testing::internal::CaptureStdout();
+        EXPECT_FALSE(parse_command_line(3, argv, modules).has_value());
+        const std::string text = testing::internal::GetCapturedStdout();
+        size_t listed = 0;
+        for (const auto& m : modules)
+            for (const OptionSpec& o : m->options()) {
+                EXPECT_NE(text.find("  --" + o.flag + " "), std::string::npos) << flag << " --" << o.flag;
+                ++listed;
+            }
+        EXPECT_GT(listed, 0u);
+    }
+}
+
 }  // namespace
 }  // namespace skiff
