@@ -18,6 +18,10 @@ while [ $# -gt 0 ]; do
     *) build=$1; shift ;;
   esac
 done
+# Absolute: the tests run from inside it, and their log must not land elsewhere (or nowhere: a
+# failed redirection would count as a killed mutant).
+mkdir -p "$build"
+build=$(cd "$build" && pwd)
 
 # Mutations as NAME|FILE|FROM|TO|TESTS lines; \| stands for a | inside a field.
 mutations() { grep -v -e '^#' -e '^$' "$list" | sed 's/\\|/\x01/g'; }
