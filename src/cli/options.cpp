@@ -154,13 +154,17 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
         "--no-sandbox", [&options] { options.sandbox = false; },
         "Debugging only: run the guest without the seccomp sandbox");
 
+    // Every module option, with the module's name for its help group: asked of each module once.
+    std::vector<std::pair<std::string, OptionSpec>> specs;
+    for (const auto& m : modules)
+        for (OptionSpec& o : m->options()) specs.emplace_back(std::string(m->name()) + " module", std::move(o));
+
     std::map<std::string, bool> flags;  // the device flags, which split_arguments() splits
     std::set<std::string> takes_value{"--mem"};
-    for (const auto& m : modules)
-        for (const OptionSpec& o : m->options()) {
-            if (o.per_device || !o.metavar.empty()) takes_value.insert("--" + o.flag);
-            if (o.per_device) flags[o.flag] = true;
-        }
+    for (const auto& [group, o] : specs) {
+        if (o.per_device || !o.metavar.empty()) takes_value.insert("--" + o.flag);
+        if (o.per_device) flags[o.flag] = true;
+    }
     SplitArguments split = split_arguments(argc, argv, flags, takes_value);
 
     // CLI11 checks every option it is given against all the others: it is given the modules'
@@ -170,36 +174,34 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
         if (a.starts_with('-')) named.insert(a.substr(0, a.find('=')));
     const bool help = named.contains("-h") || named.contains("--help");
     std::map<std::string, std::vector<std::string>> values;
-    for (const auto& m : modules)
-        for (const OptionSpec& o : m->options()) {
-            if (!help && !named.contains("--" + o.flag)) continue;
-            const std::string group = std::string(m->name()) + " module";
-            if (o.per_device) {
-                const std::string form = o.metavar.empty() ? "NAME" : "NAME=" + o.metavar;
-                app.add_option("--" + o.flag, values[o.flag], o.help + " (--" + o.flag + ":" + form + ")")
-                    ->type_name(form)
-                    ->allow_extra_args(false)
-                    ->group(group);
-            } else if (o.metavar.empty()) {
-                app.add_flag_callback(
-                       "--" + o.flag,
-                       [&options, flag = o.flag] {
-                           options.module_options.push_back({flag, "", ""});
-                       },
-                       o.help)
-                    ->group(group);
-            } else {
-                app.add_option_function<std::string>(
-                       "--" + o.flag,
-                       [&options, flag = o.flag](const std::string& v) {
-                           options.module_options.push_back({flag, "", v});
-                       },
-                       o.help)
-                    ->type_name(o.metavar)
-                    ->allow_extra_args(false)
-                    ->group(group);
-            }
+    for (const auto& [group, o] : specs) {
+        if (!help && !named.contains("--" + o.flag)) continue;
+        if (o.per_device) {
+            const std::string form = o.metavar.empty() ? "NAME" : "NAME=" + o.metavar;
+            app.add_option("--" + o.flag, values[o.flag], o.help + " (--" + o.flag + ":" + form + ")")
+                ->type_name(form)
+                ->allow_extra_args(false)
+                ->group(group);
+        } else if (o.metavar.empty()) {
+            app.add_flag_callback(
+                   "--" + o.flag,
+                   [&options, flag = o.flag] {
+                       options.module_options.push_back({flag, "", ""});
+                   },
+                   o.help)
+                ->group(group);
+        } else {
+            app.add_option_function<std::string>(
+                   "--" + o.flag,
+                   [&options, flag = o.flag](const std::string& v) {
+                       options.module_options.push_back({flag, "", v});
+                   },
+                   o.help)
+                ->type_name(o.metavar)
+                ->allow_extra_args(false)
+                ->group(group);
         }
+    }
     app.prefix_command();
 
     std::reverse(split.options.begin(), split.options.end());
@@ -224,11 +226,9 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
     if (!options.guest_args.empty() && options.guest_args.front() == "--")
         options.guest_args.erase(options.guest_args.begin());
 
-    for (const auto& m : modules)
-        for (const OptionSpec& o : m->options())
-            for (const std::string& v : values[o.flag])
-                options.module_options.push_back(o.metavar.empty() ? device_switch(o.flag, v)
-                                                                   : split_binding(o.flag, v));
+    for (const auto& [group, o] : specs)
+        for (const std::string& v : values[o.flag])
+            options.module_options.push_back(o.metavar.empty() ? device_switch(o.flag, v) : split_binding(o.flag, v));
     return options;
 }
 

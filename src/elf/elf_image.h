@@ -41,8 +41,8 @@ struct PlacedSegment {
 // Where the image lands in guest memory.
 struct LoadPlan {
     uint64_t entry;
-    uint64_t kernel_end;  // page-aligned end of the last segment with file data
-    std::vector<PlacedSegment> segments;
+    uint64_t kernel_end;                  // page-aligned end of the last segment with file data
+    std::vector<PlacedSegment> segments;  // in address order, none overlapping (plan() checks)
 };
 
 // One note of a PT_NOTE segment. desc is exactly n_descsz bytes (Solo5 notes include their
