@@ -1,27 +1,10 @@
 /* Entry point: the tender starts the guest here with the boot info address as the only argument
  * (RDI on x86_64, X0 on aarch64), a stack at the top of memory and the MMU on (docs/guest-abi.md
- * §4, §7). Also carries the ABI note and the PT_INTERP string, so every linked guest gets both
- * (start.o is always linked: skiff.lds names _start with EXTERN). */
+ * §4, §7). The ABI note and the PT_INTERP string are abi_note.c's. */
 #include <stdint.h>
 
 #include "bindings.h"
 #include "cpu.h"
-#include "skiff/abi/note.h"
-
-/* The ABI note: hvt target, ABI version 2; the linker script gives it its own PT_NOTE. */
-__attribute__((section(".note.solo5.abi"), aligned(4), used))
-const struct skiff_abi_note skiff_abi_note = {
-    .h = {
-        .n_namesz = SKIFF_NOTE_NAMESZ,
-        .n_descsz = sizeof(struct skiff_abi_info),
-        .n_type = SKIFF_NOTE_TYPE_ABI,
-        .n_name = SKIFF_NOTE_NAME,
-    },
-    .payload = {.abi_target = SKIFF_ABI_TARGET_HVT, .abi_version = SKIFF_ABI_VERSION},
-};
-
-/* A PT_INTERP naming a path that does not exist, so the host kernel refuses to exec the image. */
-__attribute__((section(".interp"), used)) const char skiff_interp[] = "/nonexistent/skiff/";
 
 /* Read by code compiled with -fstack-protector -mstack-protector-guard=global. Initialised
  * data (so .data is never empty); re-seeded from the CPU's counter at boot (TSC; on aarch64 the
