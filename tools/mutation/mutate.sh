@@ -6,7 +6,8 @@
 # which runs only `--check` (every mutation still applies to the code as it is).
 #   --check       verify that each mutation's text occurs exactly once in its file, and exit
 #   --only REGEX  plant only the mutations whose name matches
-#   BUILD_DIR     default ./build-mutate (configured here, RelWithDebInfo)
+#   BUILD_DIR     default ./build-mutate; a new one is configured here (RelWithDebInfo, no aarch64
+#                 cross build), an existing one keeps its settings
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 list=$root/tools/mutation/mutations.txt
@@ -39,7 +40,10 @@ done < <(mutations)
 [ "$bad" = 0 ] || exit 1
 if [ "$check_only" = 1 ]; then echo "mutate: $(mutations | wc -l) mutations apply to the code as it is"; exit 0; fi
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_CROSS_AARCH64=OFF >/dev/null
+# The mutants are host code: a new build directory gets no aarch64 cross build; an existing one (the
+# developer's own build/) is used as configured, not reconfigured behind its owner's back.
+[ -f "$build/CMakeCache.txt" ] ||
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_CROSS_AARCH64=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 killed=0 total=0 survivors=()
 while IFS= read -r line; do
