@@ -66,7 +66,8 @@ void allow_core(ThreadPolicy& rules, const KvmVcpu& vcpu, const PollSet& poll, c
 }
 
 // Runs the guest, then stops every module whatever happened (devices are synced); a failure to
-// stop is reported after the guest's own ending, and wins (its data may be lost).
+// stop, or an I/O thread's error the run loop never saw, is reported after the guest's own ending,
+// and wins (its data may be lost).
 int run_then_stop(KvmVcpu& vcpu, GuestMemory& memory, const HypercallTable& hypercalls, RunControl& control,
                   ModuleSet& modules) {
     int status = 0;
@@ -79,7 +80,7 @@ int run_then_stop(KvmVcpu& vcpu, GuestMemory& memory, const HypercallTable& hype
     }
     try {
         try {
-            modules.stop();
+            modules.stop(control);
         } catch (const GuestFault& fault) {
             throw guest_fault(vcpu, fault.what());  // a bad ring entry the last pass found
         }

@@ -3,17 +3,14 @@
 #include <exception>
 
 #include "modules/device_bindings.h"
+#include "vcpu/run_control.h"
 
 namespace skiff {
 
 ModuleSet::ModuleSet(ModuleList compiled) : compiled_(std::move(compiled)) {}
 
 ModuleSet::~ModuleSet() {
-    try {
-        stop();
-    } catch (...) {
-        // Reported by the explicit stop() on every path that can report; here only unwinding.
-    }
+    (void)stop_modules();  // reported by the explicit stop() on every path that can report; here only unwinding
 }
 
 void ModuleSet::configure(const std::string& image, const Manifest& manifest,
@@ -53,7 +50,12 @@ std::vector<RunObserver*> ModuleSet::observers() {
     return all;
 }
 
-void ModuleSet::stop() {
+void ModuleSet::stop(const RunControl& control) {
+    if (const std::exception_ptr first = stop_modules()) std::rethrow_exception(first);
+    control.check_undelivered();
+}
+
+std::exception_ptr ModuleSet::stop_modules() {
     std::exception_ptr first;
     while (opened_ > 0) {
         try {
@@ -62,7 +64,7 @@ void ModuleSet::stop() {
             if (!first) first = std::current_exception();
         }
     }
-    if (first) std::rethrow_exception(first);
+    return first;
 }
 
 }  // namespace skiff

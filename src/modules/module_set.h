@@ -2,6 +2,7 @@
 // and stopped in reverse, so main() names none of them.
 #pragma once
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,13 @@ class ModuleSet {
     void allow(SandboxPolicy& policy) const;
     // The enabled modules that watch the run.
     std::vector<RunObserver*> observers();
-    // stop: every opened module, in reverse order, even if one fails; then throws the first failure.
-    void stop();
+    // stop: every opened module, in reverse order, even if one fails; then throws the first failure,
+    // else an error a module's thread gave `control` that the run never threw (the guest halted
+    // before the run loop saw it): nothing a module's thread found is lost.
+    void stop(const RunControl& control);
 
   private:
+    std::exception_ptr stop_modules();  // the first failure, if any
     ModuleList compiled_;
     std::vector<Module*> enabled_;
     size_t opened_ = 0;

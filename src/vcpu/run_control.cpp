@@ -105,9 +105,19 @@ void RunControl::check() const {
     if (!pending()) return;
     {
         std::lock_guard lock(error_mutex_);
-        if (error_) std::rethrow_exception(error_);
+        if (error_) throw_error();
     }
     if (const int signal = signal_.load()) throw Stopped(signal);
+}
+
+void RunControl::check_undelivered() const {
+    std::lock_guard lock(error_mutex_);
+    if (error_ && !error_thrown_) throw_error();
+}
+
+void RunControl::throw_error() const {
+    error_thrown_ = true;
+    std::rethrow_exception(error_);
 }
 
 void RunControl::allow_vcpu_thread(ThreadPolicy& rules) const {

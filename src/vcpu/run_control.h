@@ -44,6 +44,10 @@ class RunControl {
     void fail(std::exception_ptr error) noexcept;
     // On the vCPU thread: throws the pending error or Stopped, if any.
     void check() const;
+    // On the vCPU thread once the I/O threads are joined: throws an error that check() never threw,
+    // one that came after the guest's last exit (it halted meanwhile) or after the run had ended
+    // for another reason. A stop signal alone throws nothing here: the guest's ending stands.
+    void check_undelivered() const;
     bool pending() const { return pending_.load(std::memory_order_acquire); }
 
     // A debugger's input on `fd` interrupts KVM_RUN (its Ctrl-C): the kernel signals the vCPU thread
@@ -61,6 +65,7 @@ class RunControl {
 
   private:
     static void on_signal(int signal);
+    [[noreturn]] void throw_error() const;  // error_mutex_ held
     void request_stop() noexcept;
 
     UniqueFd wake_;
@@ -68,6 +73,7 @@ class RunControl {
     std::atomic<int> signal_{0};
     mutable std::mutex error_mutex_;
     std::exception_ptr error_;
+    mutable bool error_thrown_ = false;  // by check() or check_undelivered(); guarded by error_mutex_
     std::atomic<uint8_t*> immediate_exit_{nullptr};
     int pid_ = 0;
     int vcpu_tid_ = 0;
