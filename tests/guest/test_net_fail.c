@@ -3,9 +3,11 @@
  *   mode=wait          waits an hour in POLL on service0 (the tap is deleted meanwhile)
  *   mode=write-later   after 4 s, writes one frame to service1 (whose tap is down by then), then
  *                      waits an hour in POLL; through the ring unless --skiff:no-ring leads
- *   mode=ring-bad-entry then=poll|halt
- *                      queues a ring write whose buffer lies beyond guest memory, then waits in a
- *                      POLL that never times out, or halts at once
+ *   mode=ring-bad-entry then=poll|halt|halt-while-served
+ *                      queues a ring write whose buffer lies beyond guest memory, then waits in POLLs
+ *                      that never time out, or halts at once; halt-while-served queues a good write
+ *                      first and the bad one as soon as the tender has taken the good one, while its
+ *                      thread still looks for work: it finds the bad entry as the tender handles HALT
  *   mode=raw-write case=bad-handle|runt|oversize|zero
  *                      one NET_WRITE hypercall straight to the tender; prints its result */
 #include "guest_test.h"
@@ -25,11 +27,14 @@ static skiff_handle_t acquire(const char *name, struct skiff_net_info *info)
     return h;
 }
 
-/* POLL with the largest timeout there is: only an event or the tender can end it. */
+/* POLLs with the largest timeout there is: only the tender can end them (an event on a NIC, such
+ * as the host's own chatter on a new tap, ends one POLL but not the wait). */
 static void poll_forever(void)
 {
-    volatile struct skiff_hc_poll arg = {.timeout_nsecs = ~0ull};
-    skiff_hypercall(SKIFF_HC_POLL, &arg);
+    for (;;) {
+        volatile struct skiff_hc_poll arg = {.timeout_nsecs = ~0ull};
+        skiff_hypercall(SKIFF_HC_POLL, &arg);
+    }
 }
 
 /* Waits until `deadline`, discarding what arrives meanwhile (the host's own chatter on a new tap). */
@@ -52,29 +57,40 @@ static int wait_a_long_time(skiff_handle_t h0, skiff_handle_t h1)
     return test_fail("an hour passed, but the tender should have ended the run");
 }
 
+/* Publishes one NET_WRITE of 64 bytes at `data` on handle 1, kicking the tender if it sleeps. */
+static void queue_write(volatile struct skiff_ring *ring, uint64_t data)
+{
+    uint32_t tail = ring->ent_tail;
+    volatile struct skiff_ring_submission *e = &ring->ent[tail % SKIFF_RING_SLOTS];
+    e->operation = SKIFF_RING_NET_WRITE;
+    e->handle = 1;
+    e->data = data;
+    e->len = 64;
+    e->id = tail;
+    skiff_store_barrier();
+    ring->ent_tail = tail + 1;
+    skiff_full_barrier();
+    if (ring->needs_kick)
+        skiff_cpu_ring_kick(SKIFF_NET_RING_KICK);
+}
+
 static int ring_bad_entry(const char *then)
 {
     const struct skiff_boot_info *bi = skiff_boot_info;
     if (!(bi->host_features & SKIFF_HOST_FEATURE_RING_IO) || bi->net_ring == 0)
         return test_fail("the tender offers no ring");
     volatile struct skiff_ring *ring = (volatile struct skiff_ring *)(uintptr_t)bi->net_ring;
-    uint32_t tail = ring->ent_tail;
-    volatile struct skiff_ring_submission *e = &ring->ent[tail % SKIFF_RING_SLOTS];
-    e->operation = SKIFF_RING_NET_WRITE;
-    e->handle = 1;
-    e->data = bi->mem_size + 0x1000; /* inside the ring's own reservation: never a valid buffer */
-    e->len = 64;
-    e->id = 0;
+    if (util_streq(then, "halt-while-served")) {
+        queue_write(ring, (uint64_t)(uintptr_t)frame);
+        while (ring->ent_head != ring->ent_tail) { /* writes get no completion: wait until it is taken */
+        }
+    }
     /* Said before the entry is published: the tender's thread may end the run at once. */
     out("queuing a bad ring entry\n");
-    skiff_store_barrier();
-    ring->ent_tail = tail + 1;
-    skiff_full_barrier();
-    if (ring->needs_kick)
-        skiff_cpu_ring_kick(SKIFF_NET_RING_KICK);
+    queue_write(ring, bi->mem_size + 0x1000); /* inside the ring's own reservation: never a valid buffer */
     if (util_streq(then, "poll"))
         poll_forever();
-    return 0; /* then=halt: HALT(0) right away; the tender must still find the entry */
+    return 0; /* HALT(0) right away; the tender must still find the entry */
 }
 
 static int raw_write(skiff_handle_t h, const struct skiff_net_info *info, const char *which)
