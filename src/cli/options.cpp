@@ -17,6 +17,8 @@
 namespace skiff {
 namespace {
 
+constexpr const char* kMemHelp =
+    "Guest memory in MiB (default 512, at most 4096): rounded down to a multiple of 2 MiB, and 1 gives 2 MiB";
 #if defined(__aarch64__)
 constexpr const char* kCpuModelHelp =
     "The CPU the guest sees: minimal (default) or host; on aarch64 both are KVM's preferred vCPU with "
@@ -132,27 +134,6 @@ ModuleOption device_switch(const std::string& flag, const std::string& text) {
 std::optional<Options> parse_command_line(int argc, const char* const* argv, const ModuleList& modules) {
     Options options;
     const std::string program = program_name(argc > 0 ? argv[0] : nullptr);
-    CLI::App app{"skiff: runs a unikernel on KVM, serving exactly the devices its manifest declares.", program};
-    app.formatter(std::make_shared<UsageFormatter>(program));
-    app.footer(footer(modules));
-    app.set_version_flag("--version", version_text(program));
-    app.add_option_function<std::string>(
-           "--mem", [&options](const std::string& text) { options.mem_mib = parse_mem(text); },
-           "Guest memory in MiB (default 512, at most 4096): rounded down to a multiple of 2 MiB, and 1 gives 2 MiB")
-        ->type_name("MiB");
-    app.add_option_function<std::string>(
-           "--cpu",
-           [&options](const std::string& model) {
-               if (model != "minimal" && model != "host")
-                   throw UsageError("--cpu=" + model + ": the guest CPU is 'minimal' (default) or 'host'");
-               options.host_cpu = model == "host";
-           },
-           kCpuModelHelp)
-        ->type_name("MODEL");
-    app.add_flag("--dump-manifest", options.dump_manifest, "Print the devices the unikernel declares and exit");
-    app.add_flag_callback(
-        "--no-sandbox", [&options] { options.sandbox = false; },
-        "Debugging only: run the guest without the seccomp sandbox");
 
     // Every module option, with the module's name for its help group: asked of each module once.
     std::vector<std::pair<std::string, OptionSpec>> specs;
@@ -160,22 +141,52 @@ std::optional<Options> parse_command_line(int argc, const char* const* argv, con
         for (OptionSpec& o : m->options()) specs.emplace_back(std::string(m->name()) + " module", std::move(o));
 
     std::map<std::string, bool> flags;  // the device flags, which split_arguments() splits
-    std::set<std::string> takes_value{"--mem"};
+    std::set<std::string> takes_value{"--mem", "--cpu"};
     for (const auto& [group, o] : specs) {
         if (o.per_device || !o.metavar.empty()) takes_value.insert("--" + o.flag);
         if (o.per_device) flags[o.flag] = true;
     }
     SplitArguments split = split_arguments(argc, argv, flags, takes_value);
 
-    // CLI11 checks every option it is given against all the others: it is given the modules'
-    // options that the command line names (all of them for --help), which halves its set-up.
+    // CLI11 checks every option it is given against all the others, and building one costs more
+    // than parsing: it is given the options that the command line names (all of them for --help).
+    // Parsing, errors and help are the same; an option not named has nothing to parse.
     std::set<std::string> named;
     for (const std::string& a : split.options)
         if (a.starts_with('-')) named.insert(a.substr(0, a.find('=')));
     const bool help = named.contains("-h") || named.contains("--help");
+    auto wanted = [&](const std::string& flag) { return help || named.contains(flag); };
+
+    CLI::App app{"skiff: runs a unikernel on KVM, serving exactly the devices its manifest declares.", program};
+    if (help) {
+        app.formatter(std::make_shared<UsageFormatter>(program));
+        app.footer(footer(modules));
+    }
+    if (wanted("--version")) app.set_version_flag("--version", version_text(program));
+    if (wanted("--mem"))
+        app.add_option_function<std::string>(
+               "--mem", [&options](const std::string& text) { options.mem_mib = parse_mem(text); }, kMemHelp)
+            ->type_name("MiB");
+    if (wanted("--cpu"))
+        app.add_option_function<std::string>(
+               "--cpu",
+               [&options](const std::string& model) {
+                   if (model != "minimal" && model != "host")
+                       throw UsageError("--cpu=" + model + ": the guest CPU is 'minimal' (default) or 'host'");
+                   options.host_cpu = model == "host";
+               },
+               kCpuModelHelp)
+            ->type_name("MODEL");
+    if (wanted("--dump-manifest"))
+        app.add_flag("--dump-manifest", options.dump_manifest, "Print the devices the unikernel declares and exit");
+    if (wanted("--no-sandbox"))
+        app.add_flag_callback(
+            "--no-sandbox", [&options] { options.sandbox = false; },
+            "Debugging only: run the guest without the seccomp sandbox");
+
     std::map<std::string, std::vector<std::string>> values;
     for (const auto& [group, o] : specs) {
-        if (!help && !named.contains("--" + o.flag)) continue;
+        if (!wanted("--" + o.flag)) continue;
         if (o.per_device) {
             const std::string form = o.metavar.empty() ? "NAME" : "NAME=" + o.metavar;
             app.add_option("--" + o.flag, values[o.flag], o.help + " (--" + o.flag + ":" + form + ")")

@@ -105,6 +105,27 @@ TEST_F(CommandLine, NoSandboxTurnsTheSandboxOff) {
     EXPECT_FALSE(parse({"--no-sandbox", "hello.elf"}).sandbox);
 }
 
+TEST_F(CommandLine, CpuModelInEitherForm) {
+    EXPECT_FALSE(parse({"hello.elf"}).host_cpu);
+    EXPECT_TRUE(parse({"--cpu=host", "hello.elf"}).host_cpu);
+    EXPECT_TRUE(parse({"--cpu", "host", "hello.elf"}).host_cpu);
+    EXPECT_FALSE(parse({"--cpu=minimal", "--mem=8", "hello.elf"}).host_cpu);
+    EXPECT_EQ(error_of({"--cpu=fast", "hello.elf"}), "--cpu=fast: the guest CPU is 'minimal' (default) or 'host'");
+}
+
+TEST_F(CommandLine, DumpManifestAndGuestArguments) {
+    const Options o = parse({"--dump-manifest", "hello.elf", "--dump-manifest"});
+    EXPECT_TRUE(o.dump_manifest);
+    EXPECT_EQ(o.guest_args, std::vector<std::string>{"--dump-manifest"});
+    EXPECT_FALSE(parse({"hello.elf", "--dump-manifest"}).dump_manifest);
+}
+
+// The parser is given only the options a command line names: a misspelt one is still refused.
+TEST_F(CommandLine, UnknownOptionIsRefused) {
+    EXPECT_EQ(error_of({"--memory=32", "hello.elf"}), "unknown option --memory=32 (see --help)");
+    EXPECT_EQ(error_of({"--mem=32", "--sandbox", "hello.elf"}), "unknown option --sandbox (see --help)");
+}
+
 TEST_F(CommandLine, HelpAndVersionReturnNothingToRun) {
     const char* help[] = {"skiff", "--help"};
     testing::internal::CaptureStdout();
@@ -120,13 +141,15 @@ TEST_F(CommandLine, HelpAndVersionReturnNothingToRun) {
     EXPECT_NE(testing::internal::GetCapturedStdout().find("skiff "), std::string::npos);
 }
 
-// The parser is given only the module options a command line names, but help lists them all.
-TEST_F(CommandLine, HelpListsEveryModuleOption) {
+// The parser is given only the options a command line names, but help lists them all.
+TEST_F(CommandLine, HelpListsEveryOption) {
     for (const char* flag : {"--help", "-h"}) {
         const char* argv[] = {"skiff", "--mem=64", flag};
         testing::internal::CaptureStdout();
         EXPECT_FALSE(parse_command_line(3, argv, modules).has_value());
         const std::string text = testing::internal::GetCapturedStdout();
+        for (const char* core : {"-h,--help", "--version", "--mem", "--cpu", "--dump-manifest", "--no-sandbox"})
+            EXPECT_NE(text.find(std::string("  ") + core + " "), std::string::npos) << flag << " " << core;
         size_t listed = 0;
         for (const auto& m : modules)
             for (const OptionSpec& o : m->options()) {
