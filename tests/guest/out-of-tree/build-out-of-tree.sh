@@ -1,7 +1,8 @@
 #!/bin/sh
 # Usage: build-out-of-tree.sh SKIFF_BUILD_DIR WORK_DIR CMAKE SOURCE_DIR [TOOLCHAIN_FILE HOST_ELFTOOL]
 # Installs the skiff build into WORK_DIR/prefix, then builds SOURCE_DIR's hello unikernel with
-# pkg-config + make and with find_package(skiff), and checks each image's manifest and ABI note.
+# pkg-config + make (with cc, and with clang where there is one) and with find_package(skiff), and
+# checks each image's manifest and ABI note.
 # With TOOLCHAIN_FILE (cmake/aarch64-linux-gnu.cmake) the build is an aarch64 cross build: the
 # unikernel is cross-compiled (make: CC=aarch64-linux-gnu-gcc) against that install, and manifests
 # come from HOST_ELFTOOL, a skiff-elftool that runs here.
@@ -42,6 +43,15 @@ check_image() {
 cp "$src/hello.c" "$src/manifest.json" "$src/Makefile" "$work/make/"
 make -s -C "$work/make" CC="$cc" >"$work/make.log" 2>&1 || { cat "$work/make.log"; exit 1; }
 check_image "$work/make/hello.elf"
+# Clang gets the same flags from pkg-config, and its link must not warn: a user's -Werror would fail it.
+if [ -z "$toolchain" ] && command -v clang >/dev/null; then
+    make -s -C "$work/make" clean
+    make -s -C "$work/make" CC=clang LDFLAGS=-Werror >"$work/make-clang.log" 2>&1 ||
+        { cat "$work/make-clang.log"; exit 1; }
+    check_image "$work/make/hello.elf"
+elif [ -z "$toolchain" ]; then
+    echo "skipped: the clang build (no clang here; tools/install-deps.sh installs it)"
+fi
 
 # shellcheck disable=SC2086 # cross_args is a list of words
 "$cmake" -S "$src" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" $cross_args >"$work/cmake.log" 2>&1 ||
