@@ -15,6 +15,7 @@
 #include "bindings.h"
 #include "cpu.h"
 #include "hypercall.h"
+#include "ring.h"
 #include "skiff/abi/ring.h"
 
 static const uint8_t frame[64] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5};
@@ -57,21 +58,10 @@ static int wait_a_long_time(skiff_handle_t h0, skiff_handle_t h1)
     return test_fail("an hour passed, but the tender should have ended the run");
 }
 
-/* Publishes one NET_WRITE of 64 bytes at `data` on handle 1, kicking the tender if it sleeps. */
+/* One NET_WRITE of 64 bytes at `data` on handle 1 (no completion comes back for a write). */
 static void queue_write(volatile struct skiff_ring *ring, uint64_t data)
 {
-    uint32_t tail = ring->ent_tail;
-    volatile struct skiff_ring_submission *e = &ring->ent[tail % SKIFF_RING_SLOTS];
-    e->operation = SKIFF_RING_NET_WRITE;
-    e->handle = 1;
-    e->data = data;
-    e->len = 64;
-    e->id = tail;
-    skiff_store_barrier();
-    ring->ent_tail = tail + 1;
-    skiff_full_barrier();
-    if (ring->needs_kick)
-        skiff_cpu_ring_kick(SKIFF_NET_RING_KICK);
+    skiff_ring_push(ring, SKIFF_NET_RING_KICK, SKIFF_RING_NET_WRITE, 1, data, 64, 0, 0);
 }
 
 static int ring_bad_entry(const char *then)
