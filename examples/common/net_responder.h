@@ -19,6 +19,7 @@ struct responder {
     uint8_t ip[4];
     uint8_t *buf; /* at least mtu + ETH_HLEN bytes */
     uint64_t echo_replies;
+    uint64_t echo_limit; /* 0: none; else draining stops once this many replies were sent */
 };
 
 static inline uint16_t get_be16(const uint8_t *p)
@@ -106,10 +107,11 @@ static inline size_t answer_icmp(struct responder *r, uint8_t *frame, size_t len
     return ETH_HLEN + total;
 }
 
-/* Reads every queued frame and answers those meant for us. Returns 0 on a device error. */
+/* Reads every queued frame and answers those meant for us, up to the echo limit. Returns 0 on a
+ * device error. */
 static inline int responder_drain(struct responder *r)
 {
-    for (;;) {
+    while (r->echo_limit == 0 || r->echo_replies < r->echo_limit) {
         size_t len = 0;
         skiff_result_t res = skiff_net_read(r->handle, r->buf, r->info.mtu + ETH_HLEN, &len);
         if (res == SKIFF_R_AGAIN)
@@ -131,6 +133,7 @@ static inline int responder_drain(struct responder *r)
             return 0;
         }
     }
+    return 1;
 }
 
 /* Acquires NIC NAME and prints its MAC and MTU. BUF must hold mtu + ETH_HLEN bytes; *BUF_SIZE
@@ -151,6 +154,7 @@ static inline int responder_init(struct responder *r, const char *name, const ui
     copy_bytes(r->ip, ip, 4);
     r->buf = buf;
     r->echo_replies = 0;
+    r->echo_limit = 0;
     out(name);
     out(": mac ");
     out_mac(r->info.mac_address);

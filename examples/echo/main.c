@@ -22,6 +22,7 @@ int skiff_app_main(const struct skiff_start_info *si)
     struct responder r;
     if (!responder_init(&r, "service", ip, (uint8_t *)si->heap_start, si->heap_size / 2))
         return SKIFF_EXIT_FAILURE;
+    r.echo_limit = limit; /* pings queued together are not answered past it */
     out("echo: serving ");
     for (int i = 0; i < 4; i++) {
         out_u64(ip[i]);
